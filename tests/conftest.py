@@ -15,3 +15,11 @@ def reference_dir() -> Path:
     if not REFERENCE_DIR.is_dir():
         pytest.skip(f"reference material not found at {REFERENCE_DIR}")
     return REFERENCE_DIR
+
+
+@pytest.fixture(scope="session")
+def dev_pki(tmp_path_factory):
+    """A development PKI (CA, localhost server certificate, partner certificates) for the whole session."""
+    from gateway.pki import create_dev_pki
+
+    return create_dev_pki(tmp_path_factory.mktemp("pki"))
