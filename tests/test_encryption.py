@@ -1,0 +1,170 @@
+"""Encryption at rest: round trip, rotation, wrong keys, tampering, key file handling, the BSN search hash."""
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+
+from queues.encryption import (
+    KEYS_ENV_VAR,
+    KeyRing,
+    KeyRingError,
+    KeyRingSource,
+    PayloadIntegrityError,
+    UnknownKeyError,
+    parse_header,
+)
+
+PAYLOAD = "<Bericht><Bsn>999993653</Bsn><Achternaam>Jansen</Achternaam></Bericht>".encode()
+
+
+@pytest.fixture
+def key_file(tmp_path):
+    path = tmp_path / "keys.json"
+    KeyRing.generate().save(path, create=True)
+    return path
+
+
+def test_round_trip_hides_the_plaintext():
+    ring = KeyRing.generate()
+    blob = ring.encrypt(PAYLOAD, "message:m1:xml")
+    assert b"999993653" not in blob and b"Jansen" not in blob
+    assert ring.decrypt(blob, "message:m1:xml") == PAYLOAD
+
+
+def test_each_encryption_uses_a_fresh_nonce():
+    ring = KeyRing.generate()
+    assert ring.encrypt(PAYLOAD, "c") != ring.encrypt(PAYLOAD, "c")
+
+
+def test_payload_moved_to_another_row_is_detected():
+    ring = KeyRing.generate()
+    blob = ring.encrypt(PAYLOAD, "message:m1:xml")
+    with pytest.raises(PayloadIntegrityError, match="message:m2:xml"):
+        ring.decrypt(blob, "message:m2:xml")
+
+
+@pytest.mark.parametrize("position", [-1, -20, 30])
+def test_tampered_ciphertext_is_detected(position):
+    ring = KeyRing.generate()
+    blob = bytearray(ring.encrypt(PAYLOAD, "c"))
+    blob[position] ^= 0x01
+    with pytest.raises(PayloadIntegrityError, match="authentication failed"):
+        ring.decrypt(bytes(blob), "c")
+
+
+def test_plaintext_and_truncated_payloads_are_rejected_clearly():
+    ring = KeyRing.generate()
+    with pytest.raises(PayloadIntegrityError, match="not an encrypted payload"):
+        ring.decrypt(PAYLOAD, "c")
+    with pytest.raises(PayloadIntegrityError, match="truncated"):
+        ring.decrypt(ring.encrypt(PAYLOAD, "c")[:20], "c")
+
+
+def test_wrong_key_ring_names_the_missing_key():
+    blob = KeyRing.generate().encrypt(PAYLOAD, "c")
+    with pytest.raises(UnknownKeyError, match=parse_header(blob)[0]):
+        KeyRing.generate().decrypt(blob, "c")
+
+
+def test_rotation_keeps_old_payloads_readable_and_uses_the_new_key():
+    ring = KeyRing.generate()
+    old_blob = ring.encrypt(PAYLOAD, "c")
+    rotated = ring.rotated()
+    new_blob = rotated.encrypt(PAYLOAD, "c")
+    assert rotated.primary != ring.primary
+    assert parse_header(old_blob)[0] == ring.primary
+    assert parse_header(new_blob)[0] == rotated.primary
+    assert rotated.decrypt(old_blob, "c") == rotated.decrypt(new_blob, "c") == PAYLOAD
+    assert rotated.search_key == ring.search_key
+
+
+def test_key_file_is_private_and_survives_a_round_trip(key_file):
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    ring = KeyRing.from_file(key_file)
+    ring.rotated().save(key_file)
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert set(KeyRing.from_file(key_file).keys) > set(ring.keys)
+
+
+def test_init_refuses_to_overwrite(key_file):
+    with pytest.raises(KeyRingError, match="already exists"):
+        KeyRing.generate().save(key_file, create=True)
+
+
+def test_key_file_readable_by_others_is_refused(key_file):
+    os.chmod(key_file, 0o644)
+    with pytest.raises(KeyRingError, match="chmod 600"):
+        KeyRing.from_file(key_file)
+
+
+def test_missing_key_file_says_how_to_create_it(tmp_path):
+    with pytest.raises(KeyRingError, match="keys init"):
+        KeyRing.from_file(tmp_path / "absent.json")
+
+
+@pytest.mark.parametrize("mutate, message", [
+    (lambda doc: doc.update(primary="nope"), "primary key 'nope'"),
+    (lambda doc: doc["keys"][0].update(key="c2hvcnQ="), r"keys\[0\].key: expected 32 bytes"),
+    (lambda doc: doc["keys"][0].update(id="bad id!"), r"keys\[0\]: id must be"),
+    (lambda doc: doc.pop("search_key"), "search_key"),
+    (lambda doc: doc.update(format=7), "format"),
+])
+def test_broken_key_document_names_what_is_wrong(mutate, message):
+    doc = json.loads(KeyRing.generate().to_json())
+    mutate(doc)
+    with pytest.raises(KeyRingError, match=message):
+        KeyRing.from_json(json.dumps(doc), source="test")
+
+
+def test_key_document_that_is_not_json_names_the_line():
+    with pytest.raises(KeyRingError, match="line 2"):
+        KeyRing.from_json("{\n  oops", source="test")
+
+
+def test_keys_from_the_environment():
+    ring = KeyRing.generate()
+    source = KeyRingSource(environ={KEYS_ENV_VAR: ring.to_json()})
+    assert source.decrypt(ring.encrypt(PAYLOAD, "c"), "c") == PAYLOAD
+
+
+def test_no_keys_configured_is_a_clear_error():
+    with pytest.raises(KeyRingError, match=KEYS_ENV_VAR):
+        KeyRingSource(environ={})
+
+
+def test_source_reloads_a_rotated_file(key_file):
+    source = KeyRingSource(key_file)
+    first_primary = source.ring.primary
+    KeyRing.from_file(key_file).rotated().save(key_file)
+    assert source.reload_if_changed()
+    assert source.ring.primary != first_primary
+    assert not source.reload_if_changed()
+
+
+def test_source_reads_payloads_of_a_process_that_rotated_first(key_file):
+    lagging = KeyRingSource(key_file)
+    rotated = KeyRing.from_file(key_file).rotated()
+    rotated.save(key_file)
+    assert lagging.decrypt(rotated.encrypt(PAYLOAD, "c"), "c") == PAYLOAD
+
+
+def test_failed_reload_keeps_the_current_ring(key_file):
+    source = KeyRingSource(key_file)
+    ring = source.ring
+    key_file.write_text("not json")
+    with pytest.raises(KeyRingError):
+        source.reload()
+    assert source.ring is ring
+
+
+def test_bsn_search_key_is_keyed_and_normalised():
+    ring = KeyRing.generate()
+    assert ring.bsn_search_key("999993653") == ring.bsn_search_key(" 999993653 ")
+    assert ring.bsn_search_key("12345672") == ring.bsn_search_key("012345672")
+    assert ring.bsn_search_key("999993653") != KeyRing.generate().bsn_search_key("999993653")
+    assert "999993653" not in ring.bsn_search_key("999993653")
+    with pytest.raises(ValueError, match="8 or 9 digits"):
+        ring.bsn_search_key("12-34")
