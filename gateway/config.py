@@ -1,0 +1,406 @@
+"""The gateway's configuration: one TOML file read into frozen dataclasses.
+
+A mistake stops start-up with a `ConfigError` naming the key and the problem. Relative paths are taken from the
+config file's directory. Sections owned by other modules (`[corv]`, `[suwinet]`, `[brp]`, `[console]`) are kept
+as raw tables; their module reads them with `Config.section(name)`.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from gateway.config_reader import ConfigError, TableReader
+from gateway.pki import normalize_fingerprint
+
+PROJECT_SCHEMAS_DIR = Path(__file__).resolve().parents[1] / "schemas"
+EXTENSION_SECTIONS = ("corv", "suwinet", "brp", "console")
+STANDARD_OF_PREFIX = {"WMO": "iwmo", "JW": "ijw"}
+GEMEENTECODE = r"\d{4}"
+MESSAGE_TYPE = r"(WMO|JW)\d{3}|(iwmo|ijw):\*"
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    host: str = "127.0.0.1"
+    port: int = 8443
+    public_base_url: str = "https://localhost:8443"
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    client_ca_files: tuple[Path, ...] = ()
+    crl: Path | None = None
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_cert is not None
+
+
+@dataclass(frozen=True)
+class StorageSettings:
+    url: str = "sqlite:///ketenpoort.sqlite3"
+    keys_file: Path | None = None
+
+    @property
+    def sqlite_path(self) -> Path | None:
+        """The database file for `sqlite:///PATH` URLs (absolute after loading), else None."""
+        if not self.url.startswith("sqlite:///"):
+            return None
+        return Path(self.url.removeprefix("sqlite:///"))
+
+
+@dataclass(frozen=True)
+class SchemaSettings:
+    root: Path = PROJECT_SCHEMAS_DIR
+    directories: Mapping[str, Path] = field(default_factory=dict)
+
+    def directory(self, standard: str) -> Path:
+        """Where the schemas of `standard` (e.g. "iwmo") live: a configured directory or `root/standard`."""
+        return self.directories.get(standard, self.root / standard)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_body_bytes: int = 20 * 1024 * 1024
+    max_depth: int = 100
+    request_timeout: float = 30.0
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    max_attempts: int = 10
+    backoff_base: float = 1.0
+    backoff_max: float = 300.0
+    circuit_breaker_threshold: int = 5
+    circuit_breaker_reset: float = 60.0
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How a party gets its messages: it pulls them, or the gateway pushes them to `url`."""
+
+    mode: Literal["pull", "push"] = "pull"
+    url: str | None = None
+    token: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Tenant:
+    gemeentecode: str
+    name: str
+    delivery: Delivery = Delivery()
+
+
+@dataclass(frozen=True)
+class CertificateIdentity:
+    """Which client certificate belongs to a party: by subject serialNumber or by SHA-256 fingerprint."""
+
+    serial_number: str | None = None
+    fingerprint: str | None = None
+
+    def matches(self, serial_number: str | None, fingerprint: str) -> bool:
+        if self.fingerprint is not None:
+            return hmac.compare_digest(self.fingerprint, normalize_fingerprint(fingerprint))
+        return serial_number is not None and serial_number == self.serial_number
+
+
+@dataclass(frozen=True)
+class Provider:
+    agb: str
+    name: str
+    certificate: CertificateIdentity
+    message_types: tuple[str, ...]
+    tenants: tuple[str, ...]
+    delivery: Delivery = Delivery()
+
+    def allows_message(self, message_code: str) -> bool:
+        """Whether this provider may send `message_code` (e.g. "WMO315")."""
+        if message_code in self.message_types:
+            return True
+        prefix = message_code.rstrip("0123456789")
+        return f"{STANDARD_OF_PREFIX.get(prefix)}:*" in self.message_types
+
+    def serves_tenant(self, gemeentecode: str) -> bool:
+        return gemeentecode in self.tenants
+
+
+@dataclass(frozen=True)
+class Token:
+    """A bearer token; only its SHA-256 is kept."""
+
+    name: str
+    sha256: str = field(repr=False)
+    role: Literal["backoffice", "operator"]
+    tenants: tuple[str, ...] = ()
+    lookups: tuple[str, ...] = ()
+    purposes: tuple[str, ...] = ()
+
+    def matches(self, presented: str) -> bool:
+        return hmac.compare_digest(self.sha256, hash_token(presented))
+
+    def serves_tenant(self, gemeentecode: str) -> bool:
+        """Backoffice tokens serve their listed tenants; an operator token without tenants serves all."""
+        if self.role == "operator" and not self.tenants:
+            return True
+        return gemeentecode in self.tenants
+
+
+@dataclass(frozen=True)
+class Config:
+    gateway: GatewaySettings = GatewaySettings()
+    storage: StorageSettings = StorageSettings()
+    schemas: SchemaSettings = SchemaSettings()
+    limits: Limits = Limits()
+    delivery: DeliverySettings = DeliverySettings()
+    tenants: tuple[Tenant, ...] = ()
+    providers: tuple[Provider, ...] = ()
+    tokens: tuple[Token, ...] = ()
+    sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    base_dir: Path = Path(".")
+    source: Path | None = None
+
+    def tenant(self, gemeentecode: str) -> Tenant | None:
+        return next((tenant for tenant in self.tenants if tenant.gemeentecode == gemeentecode), None)
+
+    def provider(self, agb: str) -> Provider | None:
+        return next((provider for provider in self.providers if provider.agb == agb), None)
+
+    def provider_for_certificate(self, serial_number: str | None, fingerprint: str) -> Provider | None:
+        return next((p for p in self.providers if p.certificate.matches(serial_number, fingerprint)), None)
+
+    def token_for(self, presented: str) -> Token | None:
+        return next((token for token in self.tokens if token.matches(presented)), None)
+
+    def section(self, name: str) -> TableReader:
+        """A reader for an extension section (empty when the file has none)."""
+        return TableReader(self.sections.get(name, {}), name, self.base_dir)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def load_config(path: Path | str) -> Config:
+    """Read and check a TOML config file; every mistake raises `ConfigError` starting with the file name."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror or error}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: not valid TOML: {error}") from None
+    try:
+        return parse_config(data, base_dir=path.resolve().parent, source=path.resolve())
+    except ConfigError as error:
+        raise ConfigError(f"{path}: {error}") from None
+
+
+def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None = None) -> Config:
+    top = TableReader(data, "", base_dir)
+    for name in EXTENSION_SECTIONS:
+        top.raw(name, None)  # asked for, so a typo's error lists them among the known sections
+    sections = {name: top.table(name).raw_table() for name in EXTENSION_SECTIONS if top.has(name)}
+    gateway = _gateway(top.table("gateway"))
+    tenants = tuple(_tenant(reader) for reader in top.tables("tenants"))
+    _refuse_duplicates("tenants", [tenant.gemeentecode for tenant in tenants], "gemeentecode")
+    known_tenants = {tenant.gemeentecode for tenant in tenants}
+    providers = tuple(_provider(reader, known_tenants) for reader in top.tables("providers"))
+    _refuse_duplicates("providers", [provider.agb for provider in providers], "agb")
+    _refuse_duplicates("providers", [str(provider.certificate) for provider in providers], "certificate")
+    if providers and not gateway.client_ca_files and gateway.tls:
+        raise ConfigError("gateway.client_ca_files: missing (providers authenticate with client certificates)")
+    tokens = tuple(_token(reader, known_tenants) for reader in top.tables("tokens"))
+    _refuse_duplicates("tokens", [token.name for token in tokens], "name")
+    _refuse_duplicates("tokens", [token.sha256 for token in tokens], "token")
+    config = Config(
+        gateway=gateway,
+        storage=_storage(top.table("storage")),
+        schemas=_schemas(top.table("schemas")),
+        limits=_limits(top.table("limits")),
+        delivery=_delivery_settings(top.table("delivery")),
+        tenants=tenants,
+        providers=providers,
+        tokens=tokens,
+        sections=sections,
+        base_dir=base_dir,
+        source=source,
+    )
+    top.finish()
+    return config
+
+
+def _gateway(reader: TableReader) -> GatewaySettings:
+    host = reader.string("host", GatewaySettings.host)
+    port = reader.integer("port", GatewaySettings.port, minimum=0, maximum=65535)
+    tls_cert = reader.path("tls_cert", None, must_exist=True)
+    tls_key = reader.path("tls_key", None, must_exist=True)
+    if (tls_cert is None) != (tls_key is None):
+        reader.fail("tls_key" if tls_key is None else "tls_cert", "missing (tls_cert and tls_key go together)")
+    shown_host = "localhost" if host in ("0.0.0.0", "::", "") else host
+    scheme = "https" if tls_cert else "http"
+    settings = GatewaySettings(
+        host=host,
+        port=port,
+        public_base_url=reader.url("public_base_url", f"{scheme}://{shown_host}:{port}").rstrip("/"),
+        tls_cert=tls_cert,
+        tls_key=tls_key,
+        client_ca_files=reader.paths("client_ca_files", (), must_exist=True),
+        crl=reader.path("crl", None, must_exist=True),
+    )
+    reader.finish()
+    return settings
+
+
+def _storage(reader: TableReader) -> StorageSettings:
+    url = reader.string("url", StorageSettings.url)
+    if url.startswith("sqlite:///"):
+        location = url.removeprefix("sqlite:///")
+        if not location or location == ":memory:":
+            reader.fail("url", f"{url!r} names no database file (sqlite:///PATH)")
+        url = "sqlite:///" + str((reader.base_dir / location).resolve())
+    elif not url.startswith(("postgresql://", "postgres://")):
+        reader.fail("url", f"{url!r} is not a sqlite:///PATH or postgresql:// URL")
+    settings = StorageSettings(url=url, keys_file=reader.path("keys_file", None))
+    reader.finish()
+    return settings
+
+
+def _schemas(reader: TableReader) -> SchemaSettings:
+    root = reader.path("root", str(PROJECT_SCHEMAS_DIR))
+    directories = {
+        standard: reader.path(standard, must_exist=True)
+        for standard in sorted(key for key in reader.raw_table() if key != "root")
+    }
+    reader.finish()
+    return SchemaSettings(root=root, directories=directories)
+
+
+def _limits(reader: TableReader) -> Limits:
+    limits = Limits(
+        max_body_bytes=reader.integer("max_body_bytes", Limits.max_body_bytes, minimum=1024),
+        max_depth=reader.integer("max_depth", Limits.max_depth, minimum=8),
+        request_timeout=reader.number("request_timeout", Limits.request_timeout, minimum=0.1),
+    )
+    reader.finish()
+    return limits
+
+
+def _delivery_settings(reader: TableReader) -> DeliverySettings:
+    defaults = DeliverySettings()
+    settings = DeliverySettings(
+        max_attempts=reader.integer("max_attempts", defaults.max_attempts, minimum=1),
+        backoff_base=reader.number("backoff_base", defaults.backoff_base, minimum=0),
+        backoff_max=reader.number("backoff_max", defaults.backoff_max, minimum=0),
+        circuit_breaker_threshold=reader.integer(
+            "circuit_breaker_threshold", defaults.circuit_breaker_threshold, minimum=1
+        ),
+        circuit_breaker_reset=reader.number("circuit_breaker_reset", defaults.circuit_breaker_reset, minimum=0),
+    )
+    if settings.backoff_max < settings.backoff_base:
+        reader.fail("backoff_max", f"{settings.backoff_max} is below backoff_base {settings.backoff_base}")
+    reader.finish()
+    return settings
+
+
+def _party_delivery(reader: TableReader) -> Delivery:
+    """`delivery = "pull"` (the default) or `delivery = {url = "https://...", token = "..."}`."""
+    value = reader.raw("delivery", "pull")
+    if value == "pull":
+        return Delivery()
+    if not isinstance(value, Mapping):
+        reader.fail("delivery", f'{value!r} is not "pull" or a table {{url = ..., token = ...}}')
+    table = reader.table("delivery")
+    delivery = Delivery(mode="push", url=table.url("url"), token=table.string("token", None))
+    table.finish()
+    return delivery
+
+
+def _tenant(reader: TableReader) -> Tenant:
+    tenant = Tenant(
+        gemeentecode=reader.string("gemeentecode", pattern=GEMEENTECODE, meaning="4 digits"),
+        name=reader.string("name"),
+        delivery=_party_delivery(reader),
+    )
+    reader.finish()
+    return tenant
+
+
+def _provider(reader: TableReader, known_tenants: set[str]) -> Provider:
+    agb = reader.string("agb", pattern=r"\d{8}", meaning="an AGB code of 8 digits")
+    message_types = reader.strings(
+        "message_types", pattern=MESSAGE_TYPE, meaning='a message code like "WMO315" or "JW315", or "iwmo:*"'
+    )
+    if not message_types:
+        reader.fail("message_types", "empty: list the message codes this provider may send")
+    provider = Provider(
+        agb=agb,
+        name=reader.string("name"),
+        certificate=_certificate_identity(reader, default_serial_number=agb),
+        message_types=message_types,
+        tenants=_tenant_list(reader, known_tenants, required=True),
+        delivery=_party_delivery(reader),
+    )
+    reader.finish()
+    return provider
+
+
+def _certificate_identity(reader: TableReader, default_serial_number: str) -> CertificateIdentity:
+    """`certificate = {serial_number = ...}` or `{fingerprint = ...}`; by default serialNumber = the AGB code."""
+    table = reader.table("certificate")
+    serial_number = table.string("serial_number", None)
+    fingerprint = table.string("fingerprint", None, pattern=r"([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}",
+                               meaning="a SHA-256 fingerprint (64 hex digits, colons allowed)")
+    table.finish()
+    if serial_number and fingerprint:
+        reader.fail("certificate", "give serial_number or fingerprint, not both")
+    if fingerprint:
+        return CertificateIdentity(fingerprint=normalize_fingerprint(fingerprint))
+    return CertificateIdentity(serial_number=serial_number or default_serial_number)
+
+
+def _tenant_list(reader: TableReader, known_tenants: set[str], *, required: bool) -> tuple[str, ...]:
+    tenants = reader.strings("tenants", TableReader.REQUIRED if required else (), pattern=GEMEENTECODE, meaning="4 digits")
+    if required and not tenants:
+        reader.fail("tenants", "empty: list at least one gemeentecode")
+    for index, code in enumerate(tenants):
+        if code not in known_tenants:
+            reader.fail(f"tenants[{index}]", f"{code!r} is not a configured tenant")
+    return tenants
+
+
+def _token(reader: TableReader, known_tenants: set[str]) -> Token:
+    name = reader.string("name")
+    if reader.has("token") == reader.has("sha256"):
+        reader.fail("token", "give exactly one of token (the value) or sha256 (its hash)")
+    token = reader.string("token", None)
+    if token is not None and len(token) < 16:
+        reader.fail("token", "too short: use at least 16 characters (e.g. `python -c 'import secrets; "
+                             "print(secrets.token_urlsafe())'`)")
+    sha256 = hash_token(token) if token is not None else reader.string(
+        "sha256", pattern=r"[0-9a-f]{64}", meaning="a SHA-256 hex digest (64 lowercase hex digits)"
+    )
+    role = reader.string("role", pattern="backoffice|operator", meaning='"backoffice" or "operator"')
+    result = Token(
+        name=name,
+        sha256=sha256,
+        role=role,
+        tenants=_tenant_list(reader, known_tenants, required=role == "backoffice"),
+        lookups=reader.strings("lookups", ()),
+        purposes=reader.strings("purposes", ()),
+    )
+    reader.finish()
+    return result
+
+
+def _refuse_duplicates(where: str, values: list[str], key: str) -> None:
+    seen: dict[str, int] = {}
+    for index, value in enumerate(values):
+        if value in seen:
+            shown = "the same value" if key in ("token", "certificate") else repr(value)
+            raise ConfigError(f"{where}[{index}].{key}: {shown} is already used by {where}[{seen[value]}]")
+        seen[value] = index
