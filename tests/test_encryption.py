@@ -9,6 +9,7 @@ import pytest
 
 from queues.encryption import (
     KEYS_ENV_VAR,
+    EncryptingCodec,
     KeyRing,
     KeyRingError,
     KeyRingSource,
@@ -168,3 +169,20 @@ def test_bsn_search_key_is_keyed_and_normalised():
     assert "999993653" not in ring.bsn_search_key("999993653")
     with pytest.raises(ValueError, match="8 or 9 digits"):
         ring.bsn_search_key("12-34")
+
+
+@pytest.mark.parametrize("live", [False, True])
+def test_codec_binds_payloads_to_their_message(live):
+    ring = KeyRing.generate()
+    codec = EncryptingCodec(KeyRingSource(environ={KEYS_ENV_VAR: ring.to_json()}) if live else ring)
+    stored = codec.encode(PAYLOAD, "m1")
+    assert codec.decode(stored, "m1") == PAYLOAD
+    assert codec.is_current(stored) and not codec.is_current(PAYLOAD)
+    with pytest.raises(PayloadIntegrityError, match="message:m2"):
+        codec.decode(stored, "m2")
+
+
+def test_codec_sees_payloads_under_an_old_key():
+    ring = KeyRing.generate()
+    stored = EncryptingCodec(ring).encode(PAYLOAD, "m1")
+    assert not EncryptingCodec(ring.rotated()).is_current(stored)
