@@ -1,0 +1,22 @@
+"""The durable store: journal + queues + state behind one interface (`Store`), backends SQLite and PostgreSQL.
+
+Never imports `gateway` or `connectors`.
+"""
+from .codec import IdentityCodec, PayloadCodec
+from .errors import (
+    LeaseLost, MessageNotFound, NotDeadLettered, SchemaVersionError, StateConflict, StoreError, StoreUnavailable,
+)
+from .factory import open_store
+from .model import (
+    AppendResult, DeadLetter, LeasedMessage, MessageEntry, MessageRecord, QueueStats, SearchFilters, SearchPage,
+    TimelineEvent, new_message_id,
+)
+from .retry import RetryPolicy
+from .store import Store
+
+__all__ = [
+    "AppendResult", "DeadLetter", "IdentityCodec", "LeaseLost", "LeasedMessage", "MessageEntry", "MessageNotFound",
+    "MessageRecord", "NotDeadLettered", "PayloadCodec", "QueueStats", "RetryPolicy", "SchemaVersionError",
+    "SearchFilters", "SearchPage", "StateConflict", "Store", "StoreError", "StoreUnavailable", "TimelineEvent",
+    "new_message_id", "open_store",
+]

@@ -1,0 +1,31 @@
+"""`open_store(url)`: the store a storage URL names."""
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from .store import Store
+
+
+def open_store(url: str, **options: Any) -> Store:
+    """A store for `url`, not started yet: `async with open_store(url) as store: ...`.
+
+    - `sqlite:///relative/path.db` or `sqlite:////absolute/path.db` (as SQLAlchemy spells them): SqliteStore,
+      options `busy_timeout`, `min_free_bytes`, `migrate`.
+    - `postgresql://user@host:port/database` (or `postgres://`): PostgresStore, options `schema`, `min_pool`,
+      `max_pool`, `connect_timeout`, `migrate`.
+    Both take `payload_codec`, `retry` (a RetryPolicy), `clock` and `poll_interval`.
+    """
+    scheme = urlsplit(url).scheme
+    if scheme == "sqlite":
+        path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+        if not path:
+            raise ValueError(f"storage URL {url!r} names no file: write sqlite:///relative.db or sqlite:////abs.db")
+        from .sqlite_backend import SqliteStore
+
+        return SqliteStore(path, **options)
+    if scheme in ("postgresql", "postgres"):
+        from .postgres_backend import PostgresStore
+
+        return PostgresStore(url, **options)
+    raise ValueError(f"storage URL {url!r} is neither sqlite:///PATH nor postgresql://...")

@@ -1,0 +1,129 @@
+"""Journal operations: append, events, status, get and timeline. Each is one transaction (see sql.py)."""
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .codec import PayloadCodec
+from .errors import MessageNotFound
+from .model import AppendResult, MessageEntry, MessageRecord, TimelineEvent, new_message_id
+from .records import FROM_MESSAGES, PAYLOAD_COLUMNS, RECORD_COLUMNS, message_record, to_datetime, to_json
+from .sql import Operation, Query, Wake
+
+INSERT_MESSAGE = (
+    "INSERT INTO messages (id, received_at, updated_at, standard, message_type, direction, tenant, partner, status, "
+    "idempotency_key, bericht_identificatie, dagtekening, correlation_id, retourcodes, meta, payload_codec, payload) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+    "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
+)
+INSERT_EVENT = "INSERT INTO message_events (message_id, at, event, detail) VALUES (?, ?, ?, ?)"
+INSERT_QUEUE_ITEM = (
+    "INSERT INTO queue_items (message_id, queue, state, visible_at, attempts, enqueued_at) "
+    "VALUES (?, ?, 'ready', ?, 0, ?)"
+)
+
+
+def insert_event(message_id: str, now: float, event: str, detail: Mapping[str, Any] | None = None) -> Query:
+    return Query(INSERT_EVENT, (message_id, now, event, to_json(dict(detail or {}))))
+
+
+def touch(message_id: str, now: float, status: str | None = None) -> Operation[None]:
+    """Set updated_at (and status); MessageNotFound when there is no such message."""
+    if status is None:
+        rows = yield Query("UPDATE messages SET updated_at = ? WHERE id = ? RETURNING id", (now, message_id))
+    else:
+        rows = yield Query(
+            "UPDATE messages SET updated_at = ?, status = ? WHERE id = ? RETURNING id", (now, status, message_id)
+        )
+    if not rows:
+        raise MessageNotFound(f"no message with id {message_id!r}")
+
+
+def insert_retourcodes(message_id: str, codes: Sequence[str]) -> Operation[None]:
+    for code in sorted(set(codes)):
+        yield Query("INSERT INTO message_retourcodes (message_id, code) VALUES (?, ?)", (message_id, code))
+
+
+def _insert(entry: MessageEntry, now: float, codec: PayloadCodec) -> Operation[tuple[str, bool]]:
+    message_id = new_message_id()
+    rows = yield Query(
+        INSERT_MESSAGE,
+        (
+            message_id, now, now, entry.standard, entry.message_type, entry.direction, entry.tenant, entry.partner,
+            entry.status, entry.idempotency_key, entry.bericht_identificatie, entry.dagtekening,
+            entry.correlation_id, to_json(list(entry.retourcodes)), to_json(dict(entry.meta)), codec.name,
+            codec.encode(entry.payload),
+        ),
+    )
+    if not rows:
+        rows = yield Query("SELECT id FROM messages WHERE idempotency_key = ?", (entry.idempotency_key,))
+        return rows[0]["id"], False
+    yield from insert_retourcodes(message_id, entry.retourcodes)
+    for event, detail in entry.events or ((entry.status, {}),):
+        yield insert_event(message_id, now, event, detail)
+    if entry.queue is not None:
+        yield Query(INSERT_QUEUE_ITEM, (message_id, entry.queue, now, now))
+        yield insert_event(message_id, now, "queued", {"queue": entry.queue})
+        yield Wake(entry.queue)
+    return message_id, True
+
+
+def append(
+    entry: MessageEntry, with_entries: Sequence[MessageEntry], now: float, codec: PayloadCodec
+) -> Operation[AppendResult]:
+    message_id, created = yield from _insert(entry, now, codec)
+    if not created:
+        return AppendResult(message_id, False)
+    related = []
+    for related_entry in with_entries:
+        if related_entry.correlation_id is None:
+            related_entry = dataclasses.replace(related_entry, correlation_id=message_id)
+        related_id, _ = yield from _insert(related_entry, now, codec)
+        related.append(related_id)
+    return AppendResult(message_id, True, tuple(related))
+
+
+def record_event(message_id: str, event: str, detail: Mapping[str, Any] | None, now: float) -> Operation[None]:
+    yield from touch(message_id, now)
+    yield insert_event(message_id, now, event, detail)
+
+
+def update_status(
+    message_id: str,
+    status: str,
+    detail: Mapping[str, Any] | None,
+    retourcodes: Sequence[str] | None,
+    now: float,
+) -> Operation[None]:
+    yield from touch(message_id, now, status)
+    if retourcodes is not None:
+        yield Query("UPDATE messages SET retourcodes = ? WHERE id = ?", (to_json(list(retourcodes)), message_id))
+        yield Query("DELETE FROM message_retourcodes WHERE message_id = ?", (message_id,))
+        yield from insert_retourcodes(message_id, retourcodes)
+    yield insert_event(message_id, now, status, detail)
+
+
+def get(message_id: str, now: float, codec: PayloadCodec) -> Operation[MessageRecord]:
+    rows = yield Query(f"SELECT {RECORD_COLUMNS}, {PAYLOAD_COLUMNS} {FROM_MESSAGES} WHERE m.id = ?", (message_id,))
+    if not rows:
+        raise MessageNotFound(f"no message with id {message_id!r}")
+    return message_record(rows[0], now, codec)
+
+
+def get_many(message_ids: Sequence[str], now: float, codec: PayloadCodec) -> Operation[list[MessageRecord]]:
+    """The records in the order of `message_ids` (all of which exist)."""
+    records = []
+    for message_id in message_ids:
+        records.append((yield from get(message_id, now, codec)))
+    return records
+
+
+def timeline(message_id: str) -> Operation[list[TimelineEvent]]:
+    rows = yield Query(
+        "SELECT at, event, detail FROM message_events WHERE message_id = ? ORDER BY id", (message_id,)
+    )
+    if not rows:
+        raise MessageNotFound(f"no message with id {message_id!r}")
+    return [TimelineEvent(to_datetime(row["at"]), row["event"], json.loads(row["detail"])) for row in rows]

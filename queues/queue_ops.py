@@ -1,0 +1,182 @@
+"""Queue operations: lease, ack, nack, dead letters, replay, statistics. Each is one transaction (see sql.py)."""
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from .codec import PayloadCodec
+from .errors import LeaseLost, MessageNotFound, NotDeadLettered
+from .journal_ops import get_many, insert_event, touch
+from .model import DeadLetter, LeasedMessage, QueueStats
+from .records import FROM_MESSAGES, RECORD_COLUMNS, message_record, to_datetime
+from .retry import RetryPolicy
+from .sql import Dialect, Operation, Query, Wake
+
+
+def _dead_letter(message_id: str, queue: str, attempts: int, reason: str, now: float) -> Operation[None]:
+    yield Query(
+        "UPDATE queue_items SET state = 'dead', dead_at = ?, reason = ?, lease_token = NULL WHERE message_id = ?",
+        (now, reason, message_id),
+    )
+    yield from touch(message_id, now, "dead-lettered")
+    yield insert_event(message_id, now, "dead-lettered", {"queue": queue, "attempts": attempts, "reason": reason})
+
+
+def lease(
+    dialect: Dialect,
+    queue: str,
+    n: int,
+    visibility_seconds: float,
+    policy: RetryPolicy,
+    now: float,
+    codec: PayloadCodec,
+) -> Operation[list[LeasedMessage]]:
+    """Up to n visible messages, oldest first. One whose earlier leases all expired `max_attempts` times is
+    dead-lettered instead of delivered again."""
+    expires = now + visibility_seconds
+    leased: list[tuple[str, str, int]] = []
+    while len(leased) < n:
+        rows = yield Query(
+            "SELECT message_id, attempts FROM queue_items WHERE queue = ? AND state = 'ready' AND visible_at <= ? "
+            f"ORDER BY visible_at LIMIT ? {dialect.skip_locked}",
+            (queue, now, n - len(leased)),
+        )
+        if not rows:
+            break
+        for row in rows:
+            message_id, attempts = row["message_id"], row["attempts"]
+            if attempts >= policy.max_attempts:
+                reason = f"lease expired {attempts} times without ack"
+                yield from _dead_letter(message_id, queue, attempts, reason, now)
+                continue
+            token = uuid.uuid4().hex
+            yield Query(
+                "UPDATE queue_items SET visible_at = ?, lease_token = ?, attempts = attempts + 1 WHERE message_id = ?",
+                (expires, token, message_id),
+            )
+            yield insert_event(message_id, now, "leased", {"queue": queue, "attempt": attempts + 1})
+            leased.append((message_id, token, attempts + 1))
+    records = yield from get_many([message_id for message_id, _, _ in leased], now, codec)
+    return [
+        LeasedMessage(record, queue, token, attempts, to_datetime(expires))
+        for record, (_, token, attempts) in zip(records, leased)
+    ]
+
+
+def _current_lease(dialect: Dialect, message_id: str, token: str) -> Operation[dict[str, Any] | None]:
+    """The queue row leased with `token`; None when the message is on no queue (e.g. acked before)."""
+    rows = yield Query(
+        f"SELECT queue, state, lease_token, attempts FROM queue_items WHERE message_id = ? {dialect.for_update}",
+        (message_id,),
+    )
+    if not rows:
+        exists = yield Query("SELECT id FROM messages WHERE id = ?", (message_id,))
+        if not exists:
+            raise MessageNotFound(f"no message with id {message_id!r}")
+        return None
+    row = rows[0]
+    if row["state"] != "ready" or row["lease_token"] != token:
+        raise LeaseLost(
+            f"message {message_id} is not leased with that token any more "
+            f"({'dead-lettered' if row['state'] == 'dead' else 'the lease expired or was given back'})"
+        )
+    return dict(row)
+
+
+def ack(dialect: Dialect, message_id: str, token: str, now: float) -> Operation[None]:
+    """Done with it: off the queue for good. Acking a message that is on no queue any more is a no-op."""
+    row = yield from _current_lease(dialect, message_id, token)
+    if row is None:
+        return
+    yield Query("DELETE FROM queue_items WHERE message_id = ?", (message_id,))
+    yield from touch(message_id, now, "acked")
+    yield insert_event(message_id, now, "acked", {"queue": row["queue"], "attempt": row["attempts"]})
+
+
+def nack(
+    dialect: Dialect,
+    message_id: str,
+    token: str,
+    delay: float | None,
+    reason: str | None,
+    policy: RetryPolicy,
+    now: float,
+) -> Operation[str]:
+    """Give it back: retried after `delay` (default: the policy's backoff), or dead-lettered after the last attempt.
+    Returns the event recorded: "retried" or "dead-lettered"."""
+    row = yield from _current_lease(dialect, message_id, token)
+    if row is None:
+        raise LeaseLost(f"message {message_id} is on no queue any more (acked before?)")
+    queue, attempts = row["queue"], row["attempts"]
+    if attempts >= policy.max_attempts:
+        yield from _dead_letter(message_id, queue, attempts, reason or f"nacked {attempts} times", now)
+        return "dead-lettered"
+    wait = policy.delay(attempts) if delay is None else max(delay, 0.0)
+    yield Query(
+        "UPDATE queue_items SET visible_at = ?, lease_token = NULL WHERE message_id = ?", (now + wait, message_id)
+    )
+    yield from touch(message_id, now)
+    detail = {"queue": queue, "attempt": attempts, "delay_seconds": round(wait, 3), "reason": reason}
+    yield insert_event(message_id, now, "retried", detail)
+    yield Wake(queue)
+    return "retried"
+
+
+def replay(dialect: Dialect, message_id: str, now: float) -> Operation[None]:
+    """Back from the dead-letter queue onto its own queue, with a fresh count of attempts."""
+    rows = yield Query(f"SELECT queue, state FROM queue_items WHERE message_id = ? {dialect.for_update}", (message_id,))
+    if not rows or rows[0]["state"] != "dead":
+        exists = rows or (yield Query("SELECT id FROM messages WHERE id = ?", (message_id,)))
+        if not exists:
+            raise MessageNotFound(f"no message with id {message_id!r}")
+        raise NotDeadLettered(f"message {message_id} is not on a dead-letter queue")
+    queue = rows[0]["queue"]
+    yield Query(
+        "UPDATE queue_items SET state = 'ready', visible_at = ?, attempts = 0, lease_token = NULL, enqueued_at = ?, "
+        "dead_at = NULL, reason = NULL WHERE message_id = ?",
+        (now, now, message_id),
+    )
+    yield from touch(message_id, now, "queued")
+    yield insert_event(message_id, now, "replayed", {"queue": queue})
+    yield Wake(queue)
+
+
+def dead_letters(queue: str | None, limit: int, now: float) -> Operation[list[DeadLetter]]:
+    where, params = "q.state = 'dead'", [limit]
+    if queue is not None:
+        where, params = "q.state = 'dead' AND q.queue = ?", [queue, limit]
+    rows = yield Query(
+        f"SELECT {RECORD_COLUMNS}, q.dead_at, q.reason {FROM_MESSAGES} WHERE {where} "
+        "ORDER BY q.dead_at, m.id LIMIT ?",
+        params,
+    )
+    return [
+        DeadLetter(message_record(row, now), row["queue"], row["attempts"], to_datetime(row["dead_at"]), row["reason"])
+        for row in rows
+    ]
+
+
+def queue_stats(now: float) -> Operation[list[QueueStats]]:
+    in_flight = "state = 'ready' AND lease_token IS NOT NULL AND visible_at > ?"
+    rows = yield Query(
+        "SELECT queue, "
+        f"SUM(CASE WHEN state = 'ready' AND NOT ({in_flight}) THEN 1 ELSE 0 END) AS depth, "
+        f"SUM(CASE WHEN {in_flight} THEN 1 ELSE 0 END) AS in_flight, "
+        "SUM(CASE WHEN state = 'dead' THEN 1 ELSE 0 END) AS dead, "
+        "MIN(CASE WHEN state = 'ready' THEN enqueued_at END) AS oldest "
+        "FROM queue_items GROUP BY queue ORDER BY queue",
+        (now, now),
+    )
+    return [
+        QueueStats(
+            row["queue"], int(row["depth"]), int(row["in_flight"]), int(row["dead"]),
+            None if row["oldest"] is None else max(now - row["oldest"], 0.0),
+        )
+        for row in rows
+    ]
+
+
+def next_visible_at(queue: str) -> Operation[float | None]:
+    """When the next message on `queue` becomes (or became) visible; None when it holds none that will."""
+    rows = yield Query("SELECT MIN(visible_at) AS at FROM queue_items WHERE queue = ? AND state = 'ready'", (queue,))
+    return rows[0]["at"]

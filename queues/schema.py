@@ -1,0 +1,102 @@
+"""The schema, as numbered migrations applied at start-up by both backends.
+
+A new table (the audit trail, the register of allocations the technical rules read) is a new entry at the end of
+MIGRATIONS; a released migration is never edited. Times are seconds since the epoch (UTC); JSON is stored as text.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .errors import SchemaVersionError
+from .sql import Dialect, Operation, Query
+
+
+def _journal_and_queues(d: Dialect) -> list[str]:
+    return [
+        f"""CREATE TABLE messages (
+            id TEXT PRIMARY KEY,
+            received_at {d.real} NOT NULL,
+            updated_at {d.real} NOT NULL,
+            standard TEXT NOT NULL,
+            message_type TEXT NOT NULL,
+            direction TEXT NOT NULL,
+            tenant TEXT,
+            partner TEXT,
+            status TEXT NOT NULL,
+            idempotency_key TEXT UNIQUE,
+            bericht_identificatie TEXT,
+            dagtekening TEXT,
+            correlation_id TEXT,
+            retourcodes TEXT NOT NULL,
+            meta TEXT NOT NULL,
+            payload_codec TEXT NOT NULL,
+            payload {d.blob} NOT NULL
+        )""",
+        # Search is newest first, optionally narrowed by one of these columns: each index ends in the sort order.
+        "CREATE INDEX messages_received ON messages (received_at, id)",
+        "CREATE INDEX messages_tenant ON messages (tenant, received_at, id)",
+        "CREATE INDEX messages_partner ON messages (partner, received_at, id)",
+        "CREATE INDEX messages_type ON messages (message_type, received_at, id)",
+        "CREATE INDEX messages_status ON messages (status, received_at, id)",
+        "CREATE INDEX messages_standard ON messages (standard, received_at, id)",
+        "CREATE INDEX messages_bericht ON messages (bericht_identificatie)",
+        "CREATE INDEX messages_correlation ON messages (correlation_id)",
+        """CREATE TABLE message_retourcodes (
+            message_id TEXT NOT NULL REFERENCES messages (id),
+            code TEXT NOT NULL,
+            PRIMARY KEY (message_id, code)
+        )""",
+        "CREATE INDEX message_retourcodes_code ON message_retourcodes (code, message_id)",
+        f"""CREATE TABLE message_events (
+            id {d.serial_key},
+            message_id TEXT NOT NULL REFERENCES messages (id),
+            at {d.real} NOT NULL,
+            event TEXT NOT NULL,
+            detail TEXT NOT NULL
+        )""",
+        "CREATE INDEX message_events_message ON message_events (message_id, id)",
+        # One row per message while it is on a queue; ack deletes it (the journal keeps the message).
+        # A leased row stays 'ready' with lease_token set and visible_at = lease expiry.
+        f"""CREATE TABLE queue_items (
+            message_id TEXT PRIMARY KEY REFERENCES messages (id),
+            queue TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('ready', 'dead')),
+            visible_at {d.real} NOT NULL,
+            attempts INTEGER NOT NULL,
+            lease_token TEXT,
+            enqueued_at {d.real} NOT NULL,
+            dead_at {d.real},
+            reason TEXT
+        )""",
+        "CREATE INDEX queue_items_ready ON queue_items (queue, visible_at) WHERE state = 'ready'",
+        "CREATE INDEX queue_items_dead ON queue_items (queue, dead_at) WHERE state = 'dead'",
+    ]
+
+
+MIGRATIONS: list[Callable[[Dialect], list[str]]] = [_journal_and_queues]
+LATEST_VERSION = len(MIGRATIONS)
+
+
+def migrate(dialect: Dialect, database: str, *, allowed: bool) -> Operation[int]:
+    """Bring the schema to LATEST_VERSION; return the version found. Also proves the database is writable."""
+    yield Query("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    rows = yield Query("SELECT version FROM schema_version")
+    found = rows[0]["version"] if rows else 0
+    if found > LATEST_VERSION:
+        raise SchemaVersionError(
+            f"{database} has schema version {found}, newer than this Ketenpoort knows ({LATEST_VERSION}): "
+            "upgrade Ketenpoort, or point it at another database"
+        )
+    if found < LATEST_VERSION and not allowed:
+        raise SchemaVersionError(
+            f"{database} has schema version {found}, older than this Ketenpoort needs ({LATEST_VERSION}), "
+            "and migrations are switched off: start once with migrations on, or migrate it"
+        )
+    for version in range(found + 1, LATEST_VERSION + 1):
+        for statement in MIGRATIONS[version - 1](dialect):
+            yield Query(statement)
+    if rows:
+        yield Query("UPDATE schema_version SET version = ?", (LATEST_VERSION,))
+    else:
+        yield Query("INSERT INTO schema_version (version) VALUES (?)", (LATEST_VERSION,))
+    return found

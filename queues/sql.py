@@ -1,0 +1,73 @@
+"""What differs between the SQL of the two backends, and the steps an operation yields to its driver.
+
+Every store operation is written once, as a generator that yields `Query` and `Wake` steps and receives each query's
+rows back (see `operations.py`). The SQLite writer thread drives it synchronously inside its group transaction;
+the PostgreSQL backend drives it with asyncpg inside one transaction. Queries use `?` placeholders.
+"""
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Generator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Query:
+    sql: str
+    params: Sequence[Any] = ()
+
+
+@dataclass(frozen=True)
+class Wake:
+    """Tell consumers waiting on `queue` that a message may be available once this transaction commits."""
+
+    queue: str
+
+
+Step = Query | Wake
+Operation = Generator[Step, Any, T]
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    real: str
+    blob: str
+    serial_key: str
+    # Row locks for read-then-update inside a transaction; SQLite needs none: its writer is alone.
+    for_update: str
+    skip_locked: str
+
+
+SQLITE = Dialect(
+    name="sqlite",
+    real="REAL",
+    blob="BLOB",
+    serial_key="INTEGER PRIMARY KEY",
+    for_update="",
+    skip_locked="",
+)
+
+POSTGRES = Dialect(
+    name="postgresql",
+    real="DOUBLE PRECISION",
+    blob="BYTEA",
+    serial_key="BIGSERIAL PRIMARY KEY",
+    for_update="FOR UPDATE",
+    skip_locked="FOR UPDATE SKIP LOCKED",
+)
+
+
+@functools.lru_cache(maxsize=512)
+def numbered_placeholders(sql: str) -> str:
+    """`?` → `$1, $2, ...` for asyncpg (our SQL has no `?` inside string literals)."""
+    counter = iter(range(1, sql.count("?") + 1))
+    return re.sub(r"\?", lambda _: f"${next(counter)}", sql)
+
+
+def placeholders(count: int) -> str:
+    return ", ".join("?" * count)

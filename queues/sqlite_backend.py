@@ -1,0 +1,159 @@
+"""The default backend: one SQLite file in WAL mode with synchronous=FULL.
+
+Writes go through one writer thread with group commit (sqlite_writer.py); reads through one reader thread with its
+own connection, which WAL lets read while the writer writes. The event loop never touches SQLite itself.
+"""
+from __future__ import annotations
+
+import asyncio
+import shutil
+import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from .errors import StoreError, StoreUnavailable
+from .schema import migrate
+from .sql import SQLITE, Operation
+from .sqlite_writer import GroupCommitWriter, run_sync
+from .store import Store
+
+T = TypeVar("T")
+MIB = 1024 * 1024
+
+
+class SqliteStore(Store):
+    """`busy_timeout`: seconds to wait for a lock another process holds; `min_free_bytes`: refuse to start on a
+    disk with less free space; `migrate`: apply migrations at start (else refuse an older schema)."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        busy_timeout: float = 5.0,
+        min_free_bytes: int = 64 * MIB,
+        migrate: bool = True,
+        **options: Any,
+    ) -> None:
+        super().__init__(SQLITE, **options)
+        self.path = Path(path)
+        self.busy_timeout = busy_timeout
+        self.min_free_bytes = min_free_bytes
+        self.migrate = migrate
+        self._writer: GroupCommitWriter | None = None
+        self._reader_thread: ThreadPoolExecutor | None = None
+        self._reader: sqlite3.Connection | None = None
+
+    def __repr__(self) -> str:
+        return f"SqliteStore({str(self.path)!r})"
+
+    async def start(self) -> None:
+        if self._writer is not None:
+            return
+        self._check_location()
+        loop = asyncio.get_running_loop()
+        writer_connection = await asyncio.to_thread(self._connect)
+        self._writer = GroupCommitWriter(writer_connection, self._describe, self._wake)
+        try:
+            await self._writer.submit(migrate(SQLITE, f"SQLite database {self.path}", allowed=self.migrate))
+            self._reader_thread = ThreadPoolExecutor(1, thread_name_prefix="ketenpoort-sqlite-reader")
+            self._reader = await loop.run_in_executor(self._reader_thread, self._connect, True)
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            await asyncio.to_thread(writer.close)
+        reader_thread, self._reader_thread = self._reader_thread, None
+        if reader_thread is not None:
+            if self._reader is not None:
+                await asyncio.get_running_loop().run_in_executor(reader_thread, self._reader.close)
+                self._reader = None
+            reader_thread.shutdown()
+
+    async def _write(self, operation: Operation[T]) -> T:
+        if self._writer is None:
+            operation.close()
+            raise StoreError(f"{self!r} is not started")
+        return await self._writer.submit(operation)
+
+    async def _read(self, operation: Operation[T]) -> T:
+        if self._reader_thread is None:
+            operation.close()
+            raise StoreError(f"{self!r} is not started")
+        return await asyncio.get_running_loop().run_in_executor(self._reader_thread, self._run_read, operation)
+
+    def _run_read(self, operation: Operation[T]) -> T:
+        assert self._reader is not None
+        try:
+            self._reader.execute("BEGIN")
+            try:
+                return run_sync(self._reader, operation, set())
+            finally:
+                self._reader.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            raise self._describe(exc) from None
+
+    def _wake(self, queues: set[str]) -> None:
+        for queue in queues:
+            self._notify(queue)
+
+    def _check_location(self) -> None:
+        directory = self.path.parent
+        if not directory.is_dir():
+            raise StoreUnavailable(
+                f"directory {directory} of SQLite database {self.path.name} does not exist: create it, "
+                "or fix the storage URL"
+            )
+        if self.path.is_dir():
+            raise StoreUnavailable(f"SQLite database {self.path} is a directory: point the storage URL at a file")
+        free = shutil.disk_usage(directory).free
+        if free < self.min_free_bytes:
+            raise StoreUnavailable(
+                f"the disk of SQLite database {self.path} has {free / MIB:.1f} MiB free, less than the "
+                f"{self.min_free_bytes / MIB:.1f} MiB needed: free disk space, or move the database"
+            )
+
+    def _connect(self, read_only: bool = False) -> sqlite3.Connection:
+        try:
+            connection = sqlite3.connect(
+                self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
+            )
+            connection.row_factory = sqlite3.Row
+            if read_only:
+                connection.execute("PRAGMA query_only = ON")
+                return connection
+            mode = connection.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            connection.execute("PRAGMA synchronous = FULL")
+            connection.execute("PRAGMA foreign_keys = ON")
+        except sqlite3.Error as exc:
+            raise self._describe(exc) from None
+        if mode.lower() != "wal":
+            connection.close()
+            raise StoreUnavailable(
+                f"SQLite database {self.path} cannot switch to WAL mode (it stays in {mode!r} mode): it is probably "
+                "read-only for this process; make the file and its directory writable"
+            )
+        return connection
+
+    def _describe(self, exc: sqlite3.Error) -> StoreUnavailable:
+        text = str(exc).lower()
+        where = f"SQLite database {self.path}"
+        if "locked" in text or "busy" in text:
+            advice = "is locked by another process: stop the process that holds it, or use another file"
+        elif "readonly" in text or "read-only" in text:
+            advice = (
+                "is read-only for this process: make the file and its directory writable (SQLite writes "
+                f"{self.path.name}-wal and {self.path.name}-shm beside it)"
+            )
+        elif "full" in text:
+            advice = "cannot grow: the disk is full; free disk space, or move the database"
+        elif "not a database" in text or "malformed" in text or "corrupt" in text:
+            advice = "is corrupt or not a SQLite database: restore it from a backup, or move it away to start empty"
+        elif "unable to open" in text:
+            advice = "cannot be opened: check that its directory exists and is writable"
+        else:
+            advice = "failed"
+        return StoreUnavailable(f"{where} {advice} ({exc})")

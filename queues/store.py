@@ -1,0 +1,181 @@
+"""The durable store: journal of every message and its state, and the queues consumers read from.
+
+`Store` is the interface the gateway uses; `open_store(url)` picks the backend. A backend only supplies how an
+operation (see sql.py) runs: `_write` in one durable transaction, `_read` in a read transaction.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
+
+from . import journal_ops, queue_ops, search
+from .codec import IdentityCodec, PayloadCodec
+from .model import (
+    AppendResult, DeadLetter, LeasedMessage, MessageEntry, MessageRecord, QueueStats, SearchFilters, SearchPage,
+    TimelineEvent,
+)
+from .retry import RetryPolicy
+from .sql import Dialect, Operation
+from .waker import Waker
+
+T = TypeVar("T")
+MAX_PAGE = 1000
+
+
+class Store(ABC):
+    """Open with `open_store(url)`, then `await store.start()` (or `async with`), and `await store.close()`.
+
+    Every write returns only after its transaction is durable. Times are aware UTC datetimes.
+    """
+
+    def __init__(
+        self,
+        dialect: Dialect,
+        *,
+        payload_codec: PayloadCodec | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], float] = time.time,
+        poll_interval: float = 1.0,
+    ) -> None:
+        self.dialect = dialect
+        self.codec: PayloadCodec = payload_codec or IdentityCodec()
+        self.retry = retry or RetryPolicy()
+        self.clock = clock
+        self.poll_interval = poll_interval
+        self._waker = Waker()
+
+    @abstractmethod
+    async def start(self) -> None:
+        """Open the database and apply migrations. Raises StoreUnavailable (saying which and what to do)."""
+
+    @abstractmethod
+    async def close(self) -> None:
+        """Finish the writes in progress and close; idempotent."""
+
+    @abstractmethod
+    async def _write(self, operation: Operation[T]) -> T:
+        """Run `operation` in a transaction and return once it is committed durably."""
+
+    @abstractmethod
+    async def _read(self, operation: Operation[T]) -> T:
+        """Run a read-only `operation`."""
+
+    async def __aenter__(self) -> Store:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.close()
+
+    # journal
+
+    async def append(self, entry: MessageEntry, *, with_entries: Sequence[MessageEntry] = ()) -> AppendResult:
+        """Journal `entry` (and enqueue it on `entry.queue`), plus `with_entries` (e.g. the retour it produced), in
+        one transaction. A with_entry without correlation_id gets the entry's id. A known idempotency key returns
+        the first message's id with created=False and writes nothing."""
+        return await self._write(journal_ops.append(entry, with_entries, self.clock(), self.codec))
+
+    async def record_event(self, message_id: str, event: str, detail: Mapping[str, Any] | None = None) -> None:
+        await self._write(journal_ops.record_event(message_id, event, detail, self.clock()))
+
+    async def update_status(
+        self,
+        message_id: str,
+        status: str,
+        *,
+        detail: Mapping[str, Any] | None = None,
+        retourcodes: Sequence[str] | None = None,
+    ) -> None:
+        """Set the status (recorded as an event of that name) and, when given, replace the retourcodes."""
+        await self._write(journal_ops.update_status(message_id, status, detail, retourcodes, self.clock()))
+
+    async def get(self, message_id: str) -> MessageRecord:
+        """Metadata and payload. Raises MessageNotFound."""
+        return await self._read(journal_ops.get(message_id, self.clock(), self.codec))
+
+    async def timeline(self, message_id: str) -> list[TimelineEvent]:
+        """Every event recorded for the message, oldest first. Raises MessageNotFound."""
+        return await self._read(journal_ops.timeline(message_id))
+
+    async def search(
+        self, filters: SearchFilters | None = None, *, limit: int = 50, cursor: str | None = None
+    ) -> SearchPage:
+        """Messages (without payload), newest first. Raises ValueError for a cursor search did not return."""
+        _check_positive("limit", limit, MAX_PAGE)
+        return await self._read(search.search(filters or SearchFilters(), limit, cursor, self.clock()))
+
+    async def count(self, filters: SearchFilters | None = None) -> int:
+        return await self._read(search.count(filters or SearchFilters()))
+
+    # queues
+
+    async def lease(self, queue: str, n: int = 1, visibility_seconds: float = 30.0) -> list[LeasedMessage]:
+        """Up to n visible messages from `queue`, oldest first, invisible to others for `visibility_seconds`."""
+        _check_positive("n", n, MAX_PAGE)
+        _check_positive("visibility_seconds", visibility_seconds)
+        return await self._write(
+            queue_ops.lease(self.dialect, queue, n, visibility_seconds, self.retry, self.clock(), self.codec)
+        )
+
+    async def ack(self, message_id: str, token: str) -> None:
+        """Raises LeaseLost when `token` is not the current lease, MessageNotFound for an unknown id."""
+        await self._write(queue_ops.ack(self.dialect, message_id, token, self.clock()))
+
+    async def nack(
+        self, message_id: str, token: str, delay: float | None = None, *, reason: str | None = None
+    ) -> str:
+        """Retry after `delay` seconds (default: exponential backoff with jitter), or dead-letter after
+        `retry.max_attempts` deliveries. Returns "retried" or "dead-lettered". Raises LeaseLost, MessageNotFound."""
+        return await self._write(
+            queue_ops.nack(self.dialect, message_id, token, delay, reason, self.retry, self.clock())
+        )
+
+    async def dead_letters(self, queue: str | None = None, *, limit: int = 100) -> list[DeadLetter]:
+        """Dead letters (of one queue, or all), oldest first."""
+        _check_positive("limit", limit, MAX_PAGE)
+        return await self._read(queue_ops.dead_letters(queue, limit, self.clock()))
+
+    async def replay(self, message_id: str) -> None:
+        """Put a dead letter back on its queue. Raises NotDeadLettered, MessageNotFound."""
+        await self._write(queue_ops.replay(self.dialect, message_id, self.clock()))
+
+    async def queue_stats(self) -> list[QueueStats]:
+        return await self._read(queue_ops.queue_stats(self.clock()))
+
+    async def wait_for_messages(self, queue: str, timeout: float) -> bool:
+        """Wait until a message on `queue` may be visible: True when one may be, False after `timeout` seconds.
+
+        Woken at once by appends, nacks and replays (PostgreSQL: from any process, via LISTEN/NOTIFY); messages
+        that become visible later (expired leases, backoff) are waited for; appends by other processes that
+        cannot notify are seen within `poll_interval`.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            woken = self._waker.future(queue)
+            visible_at = await self._read(queue_ops.next_visible_at(queue))
+            now = self.clock()
+            if visible_at is not None and visible_at <= now:
+                return True
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            wait = min(remaining, self.poll_interval)
+            if visible_at is not None:
+                wait = min(wait, visible_at - now)
+            try:
+                await asyncio.wait_for(asyncio.shield(woken), wait)
+                return True
+            except TimeoutError:
+                continue
+
+    def _notify(self, queue: str) -> None:
+        self._waker.notify(queue)
+
+
+def _check_positive(name: str, value: float, maximum: float | None = None) -> None:
+    if not value > 0 or (maximum is not None and value > maximum):
+        limit = f" and at most {maximum}" if maximum is not None else ""
+        raise ValueError(f"{name} must be more than 0{limit}, not {value!r}")
