@@ -138,9 +138,6 @@ class Token:
     lookups: tuple[str, ...] = ()
     purposes: tuple[str, ...] = ()
 
-    def matches(self, presented: str) -> bool:
-        return hmac.compare_digest(self.sha256, hash_token(presented))
-
     def serves_tenant(self, gemeentecode: str) -> bool:
         """Backoffice tokens serve their listed tenants; an operator token without tenants serves all."""
         if self.role == "operator" and not self.tenants:
@@ -172,7 +169,8 @@ class Config:
         return next((p for p in self.providers if p.certificate.matches(serial_number, fingerprint)), None)
 
     def token_for(self, presented: str) -> Token | None:
-        return next((token for token in self.tokens if token.matches(presented)), None)
+        digest = hash_token(presented)
+        return next((token for token in self.tokens if hmac.compare_digest(token.sha256, digest)), None)
 
     def section(self, name: str) -> TableReader:
         """A reader for an extension section (empty when the file has none)."""

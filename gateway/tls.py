@@ -17,19 +17,23 @@ def server_ssl_context(
     """A server context that verifies client certificates against `client_ca_files`.
 
     With `require_client_cert=False` a client may connect without a certificate (bearer-token clients), but a
-    certificate that is presented must still verify; routes that need one check for it themselves.
+    certificate that is presented must still verify; routes that need one check for it themselves. Without
+    client CA files (and not required) client certificates are not asked for at all.
     With `crl`, leaf certificates are checked against it: every client CA then needs its CRL in that file.
     """
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    # Not create_default_context: that would also trust the system's public CAs for client certificates.
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.minimum_version = ssl.TLSVersion.TLSv1_2
     context.load_cert_chain(certfile=str(cert), keyfile=str(key))
+    client_ca_files = list(client_ca_files)
+    if not client_ca_files:
+        if require_client_cert:
+            raise ValueError("a server context for mutual TLS needs at least one client CA file")
+        context.verify_mode = ssl.CERT_NONE
+        return context
     context.verify_mode = ssl.CERT_REQUIRED if require_client_cert else ssl.CERT_OPTIONAL
-    loaded = 0
     for ca_file in client_ca_files:
         context.load_verify_locations(cafile=str(ca_file))
-        loaded += 1
-    if not loaded:
-        raise ValueError("a server context for mutual TLS needs at least one client CA file")
     if crl is not None:
         context.load_verify_locations(cafile=str(crl))
         context.verify_flags |= ssl.VERIFY_CRL_CHECK_LEAF

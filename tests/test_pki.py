@@ -145,3 +145,8 @@ def test_cli_reports_an_unwritable_directory(tmp_path):
     )
     assert result.returncode == 1
     assert "cannot write" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_server_trusts_only_the_configured_client_cas(dev_pki):
+    context = server_ssl_context(dev_pki.server.cert, dev_pki.server.key, [dev_pki.ca_cert])
+    assert context.cert_store_stats()["x509_ca"] == 1

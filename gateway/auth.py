@@ -1,0 +1,100 @@
+"""Who is calling: care providers by client certificate, backoffice systems and operators by bearer token.
+
+Every route declares who may use it (`gateway.routing.add_route(..., access=...)`); the middleware refuses a route
+without a declaration, so nothing is anonymous by accident. Handlers read the caller with
+`authenticated_provider(request)` or `authenticated_token(request)`.
+"""
+from __future__ import annotations
+
+import logging
+
+from aiohttp import web
+
+from gateway.appkeys import CONFIG_KEY, ROUTE_ACCESS_KEY
+from gateway.config import Provider, Tenant, Token
+from gateway.http_errors import json_error
+from gateway.pki import certificate_fingerprint, subject_serial_number
+from gateway.tls import peer_certificate_der
+
+log = logging.getLogger(__name__)
+
+Access = frozenset[str]
+PUBLIC: Access = frozenset()
+PROVIDER: Access = frozenset({"provider"})
+BACKOFFICE: Access = frozenset({"backoffice"})
+OPERATOR: Access = frozenset({"operator"})
+ANY_PARTY: Access = PROVIDER | BACKOFFICE | OPERATOR
+
+PROVIDER_KEY = web.RequestKey("provider", Provider)
+TOKEN_KEY = web.RequestKey("token", Token)
+
+
+def authenticated_provider(request: web.Request) -> Provider:
+    """The care provider whose client certificate authenticated this request (routes with PROVIDER access)."""
+    return request[PROVIDER_KEY]
+
+
+def authenticated_token(request: web.Request) -> Token:
+    """The bearer token that authenticated this request (routes with BACKOFFICE or OPERATOR access)."""
+    return request[TOKEN_KEY]
+
+
+def require_tenant(request: web.Request, gemeentecode: str) -> Tenant:
+    """The configured tenant `gemeentecode` if the caller may act for it; else a 404 or 403 JSON error."""
+    tenant = request.app[CONFIG_KEY].tenant(gemeentecode)
+    if tenant is None:
+        raise json_error(404, f"unknown tenant (gemeentecode {gemeentecode!r})")
+    token = request.get(TOKEN_KEY)
+    provider = request.get(PROVIDER_KEY)
+    allowed = (token is not None and token.serves_tenant(gemeentecode)) or (
+        provider is not None and provider.serves_tenant(gemeentecode)
+    )
+    if not allowed:
+        raise json_error(403, f"not authorised for tenant {gemeentecode}")
+    return tenant
+
+
+@web.middleware
+async def auth_middleware(request: web.Request, handler):
+    if request.match_info.http_exception is not None:  # 404/405: nothing to protect
+        return await handler(request)
+    access = request.app[ROUTE_ACCESS_KEY].get(request.match_info.route)
+    if access is None:
+        log.error("route %s has no access rule; refused", request.match_info.route.resource)
+        raise json_error(403, "this route has no access rule")
+    if access == PUBLIC:
+        return await handler(request)
+    if "provider" in access and "Authorization" not in request.headers:
+        request[PROVIDER_KEY] = _provider_from_certificate(request)
+    else:
+        token = _token_from_header(request)
+        if token.role not in access:
+            raise json_error(403, f"token {token.name!r} has role {token.role}; this route is for "
+                                  f"{' or '.join(sorted(access))}")
+        request[TOKEN_KEY] = token
+    return await handler(request)
+
+
+def _provider_from_certificate(request: web.Request) -> Provider:
+    # TLS already verified the chain (and CRL); here the verified certificate is mapped to a configured party.
+    der = peer_certificate_der(request.transport.get_extra_info("ssl_object") if request.transport else None)
+    if der is None:
+        raise json_error(401, "a client certificate is required for this route")
+    serial_number = subject_serial_number(der)
+    fingerprint = certificate_fingerprint(der)
+    provider = request.app[CONFIG_KEY].provider_for_certificate(serial_number, fingerprint)
+    if provider is None:
+        raise json_error(403, f"client certificate (serialNumber {serial_number!r}, SHA-256 {fingerprint}) "
+                              "belongs to no configured provider")
+    return provider
+
+
+def _token_from_header(request: web.Request) -> Token:
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    challenge = {"WWW-Authenticate": 'Bearer realm="ketenpoort"'}
+    if scheme.lower() != "bearer" or not value.strip():
+        raise json_error(401, "a bearer token is required (Authorization: Bearer TOKEN)", headers=challenge)
+    token = request.app[CONFIG_KEY].token_for(value.strip())
+    if token is None:
+        raise json_error(401, "unknown bearer token", headers=challenge)
+    return token

@@ -1,0 +1,53 @@
+"""`ketenpoort serve --config FILE`: run the gateway."""
+from __future__ import annotations
+
+import argparse
+import logging
+import ssl
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+from gateway.app import create_app
+from gateway.config import ConfigError, load_config
+from gateway.server import gateway_ssl_context
+
+log = logging.getLogger("gateway.serve")
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "serve", help="run the gateway", description="Run the gateway with the settings of a TOML config file. "
+        "A wrong config stops start-up with a message naming the key (exit 2).",
+    )
+    parser.add_argument("--config", required=True, type=Path, help="the TOML config file")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = load_config(args.config)
+    except ConfigError as error:
+        print(f"ketenpoort serve: {error}", file=sys.stderr)
+        return 2
+    settings = config.gateway
+    try:
+        ssl_context = gateway_ssl_context(settings)
+    except (ssl.SSLError, OSError, ValueError) as error:
+        print(f"ketenpoort serve: {config.source}: [gateway] TLS files {settings.tls_cert}, {settings.tls_key}: "
+              f"{error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if ssl_context is None:
+        log.warning("serving plain HTTP: care providers cannot authenticate without [gateway] tls_cert/tls_key")
+    try:
+        web.run_app(
+            create_app(config), host=settings.host, port=settings.port, ssl_context=ssl_context,
+            print=lambda _: log.info("serving %s on %s:%s", settings.public_base_url, settings.host, settings.port),
+        )
+    except OSError as error:
+        print(f"ketenpoort serve: cannot listen on {settings.host}:{settings.port}: {error.strerror or error}",
+              file=sys.stderr)
+        return 1
+    return 0

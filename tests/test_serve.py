@@ -1,0 +1,69 @@
+"""`ketenpoort serve`: starts a TLS server from a config file, or refuses a wrong config with a clear message."""
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from gateway.tls import client_ssl_context
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def serve(config_path):
+    return subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "serve", "--config", str(config_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def test_serve_answers_healthz_over_tls(tmp_path, dev_pki):
+    port = free_port()
+    config = tmp_path / "ketenpoort.toml"
+    config.write_text(
+        f'[gateway]\nport = {port}\ntls_cert = "{dev_pki.server.cert}"\ntls_key = "{dev_pki.server.key}"\n'
+        f'client_ca_files = ["{dev_pki.ca_cert}"]\n'
+    )
+    process = serve(config)
+    try:
+        context = client_ssl_context(dev_pki.ca_cert)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                with urllib.request.urlopen(f"https://localhost:{port}/healthz", context=context, timeout=2) as answer:
+                    assert answer.status == 200 and b'"ok"' in answer.read()
+                    break
+            except OSError:
+                assert process.poll() is None, process.communicate()[1]
+                assert time.monotonic() < deadline, "server did not come up"
+                time.sleep(0.1)
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=20)
+    assert process.returncode == 0, stderr
+
+
+def test_wrong_config_stops_start_up(tmp_path):
+    config = tmp_path / "ketenpoort.toml"
+    config.write_text('[[tenants]]\ngemeentecode = "448"\nname = "Texel"\n')
+    process = serve(config)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert f"{config}: tenants[0].gemeentecode: '448' is not 4 digits" in stderr
+    assert "Traceback" not in stderr
+
+
+def test_mismatched_key_is_reported(tmp_path, dev_pki):
+    config = tmp_path / "ketenpoort.toml"
+    config.write_text(f'[gateway]\ntls_cert = "{dev_pki.server.cert}"\ntls_key = "{dev_pki.provider.key}"\n')
+    process = serve(config)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 2
+    assert "TLS files" in stderr and "Traceback" not in stderr
