@@ -15,7 +15,7 @@ RETOUR = "retour"
 NAMESPACE_PATTERN = re.compile(r"^http://www\.istandaarden\.nl/(iwmo|ijw)/(\d+)_(\d+)/([a-z]+\d*)/schema$")
 
 _CODE_PREFIX = {"iwmo": "WMO", "ijw": "JW"}
-_STANDARD_TITLE = {"iwmo": "iWmo", "ijw": "iJw"}
+STANDARD_TITLES = {"iwmo": "iWmo", "ijw": "iJw"}
 
 # number -> (who sends it, title, berichtcode iWmo, berichtcode iJw, the heenbericht it answers)
 _MESSAGES: dict[int, tuple[str, str, int, int, int | None]] = {
@@ -84,7 +84,7 @@ class MessageType:
         return f"{_CODE_PREFIX[self.standard]}{self.answers}" if self.answers else None
 
     def describe(self) -> str:
-        return f"{self.code} ({_STANDARD_TITLE[self.standard]} {RELEASE} {self.title})"
+        return f"{self.code} ({STANDARD_TITLES[self.standard]} {RELEASE} {self.title})"
 
 
 def message_namespace(standard: str, name: str, release: str = RELEASE) -> str:

@@ -1,0 +1,51 @@
+"""What is wrong with a message, and where: the one shape every check (parse, identify, XSD, rules) reports in."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+from lxml import etree
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding. `line` is 1-based (None when the message as a whole is meant); `path` is an element path of
+    local names such as /Bericht/Client/ToegewezenProducten/ToegewezenProduct[2]/Omvang (None when unknown)."""
+
+    line: int | None
+    path: str | None
+    message: str
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    def __str__(self) -> str:
+        where = ", ".join(part for part in (self.line and f"line {self.line}", self.path) if part)
+        return f"{where}: {self.message}" if where else self.message
+
+
+class MessageError(Exception):
+    """A message cannot be read or does not belong here; `problems` says why."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
+
+
+def local_name(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def element_path(element: etree._Element) -> str:
+    """/Bericht/Client/Relaties/Relatie[2]/Naam: local names, a 1-based position where siblings share the name."""
+    steps = []
+    node = element
+    while node is not None:
+        step = local_name(node.tag)
+        parent = node.getparent()
+        if parent is not None:
+            same = list(parent.iterchildren(node.tag))
+            if len(same) > 1:
+                step += f"[{same.index(node) + 1}]"
+        steps.append(step)
+        node = parent
+    return "/" + "/".join(reversed(steps))
