@@ -1,16 +1,31 @@
 """Running the application: TLS with optional client certificates, so token clients connect without one."""
 from __future__ import annotations
 
+import asyncio
 import logging
+import signal
 import ssl
 from dataclasses import dataclass
 
 from aiohttp import web
+from aiohttp.abc import AbstractAccessLogger
 
-from gateway.config import GatewaySettings
+from gateway.app import create_app
+from gateway.config import Config, GatewaySettings
 from gateway.tls import server_ssl_context
 
 log = logging.getLogger(__name__)
+
+
+class ServerStartError(Exception):
+    """The server could not start listening (address in use, no permission, ...)."""
+
+
+class AccessLogger(AbstractAccessLogger):
+    """One line per request without the query string: queries may carry search terms such as a BSN."""
+
+    def log(self, request: web.BaseRequest, response: web.StreamResponse, time: float) -> None:
+        self.logger.info("%s %s %s %s %.3fs", request.remote, request.method, request.path, response.status, time)
 
 
 @dataclass
@@ -33,11 +48,16 @@ def gateway_ssl_context(settings: GatewaySettings) -> ssl.SSLContext | None:
 
 async def start_server(app: web.Application, settings: GatewaySettings) -> RunningServer:
     """Start serving `app` on `settings.host:port` (port 0 picks a free one); `base_url` has the real port."""
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, access_log_class=AccessLogger)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port, ssl_context=gateway_ssl_context(settings))
     try:
         await site.start()
+    except OSError as error:
+        await runner.cleanup()
+        raise ServerStartError(
+            f"cannot listen on {settings.host}:{settings.port}: {error.strerror or error}"
+        ) from error
     except BaseException:
         await runner.cleanup()
         raise
@@ -45,3 +65,18 @@ async def start_server(app: web.Application, settings: GatewaySettings) -> Runni
     scheme = "https" if settings.tls else "http"
     shown_host = f"[{host}]" if ":" in host else host
     return RunningServer(runner=runner, base_url=f"{scheme}://{shown_host}:{port}")
+
+
+async def serve_until_stopped(config: Config) -> None:
+    """Serve the gateway until SIGINT or SIGTERM, then finish open requests and close resources."""
+    stopped = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopped.set)
+    server = await start_server(create_app(config), config.gateway)
+    log.info("serving on %s (public URL %s)", server.base_url, config.gateway.public_base_url)
+    try:
+        await stopped.wait()
+    finally:
+        log.info("stopping")
+        await server.stop()

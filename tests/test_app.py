@@ -246,3 +246,12 @@ async def test_request_time_limit_answers_503(dev_pki, aiohttp_client):
     response = await client.get("/slow", headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"})
     assert response.status == 503
     assert await response.json() == {"errors": [{"message": "the request took longer than 0.1 s"}]}
+
+
+async def test_access_log_leaves_out_the_query_string(gateway, dev_pki, caplog):
+    _, base = gateway
+    with caplog.at_level("INFO", logger="aiohttp.access"):
+        await call(f"{base}/healthz?bsn=123456782", ca=dev_pki.ca_cert)
+    lines = [record.getMessage() for record in caplog.records if record.name == "aiohttp.access"]
+    assert any("GET /healthz 200" in line for line in lines)
+    assert "123456782" not in caplog.text

@@ -67,3 +67,16 @@ def test_mismatched_key_is_reported(tmp_path, dev_pki):
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 2
     assert "TLS files" in stderr and "Traceback" not in stderr
+
+
+def test_port_in_use_is_reported(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config = tmp_path / "ketenpoort.toml"
+        config.write_text(f"[gateway]\nport = {port}\n")
+        process = serve(config)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in stderr and "Traceback" not in stderr

@@ -2,16 +2,14 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import ssl
 import sys
 from pathlib import Path
 
-from aiohttp import web
-
-from gateway.app import create_app
 from gateway.config import ConfigError, load_config
-from gateway.server import gateway_ssl_context
+from gateway.server import ServerStartError, gateway_ssl_context, serve_until_stopped
 
 log = logging.getLogger("gateway.serve")
 
@@ -32,6 +30,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"ketenpoort serve: {error}", file=sys.stderr)
         return 2
     settings = config.gateway
+    # Built once before start-up too, so a bad certificate or key is reported with the files' names.
     try:
         ssl_context = gateway_ssl_context(settings)
     except (ssl.SSLError, OSError, ValueError) as error:
@@ -42,12 +41,11 @@ def run(args: argparse.Namespace) -> int:
     if ssl_context is None:
         log.warning("serving plain HTTP: care providers cannot authenticate without [gateway] tls_cert/tls_key")
     try:
-        web.run_app(
-            create_app(config), host=settings.host, port=settings.port, ssl_context=ssl_context,
-            print=lambda _: log.info("serving %s on %s:%s", settings.public_base_url, settings.host, settings.port),
-        )
-    except OSError as error:
-        print(f"ketenpoort serve: cannot listen on {settings.host}:{settings.port}: {error.strerror or error}",
-              file=sys.stderr)
+        asyncio.run(serve_until_stopped(config))
+    except ServerStartError as error:
+        print(f"ketenpoort serve: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # a resource (store, schemas, ...) failed to open: its own message says why
+        print(f"ketenpoort serve: start-up failed: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
     return 0
