@@ -1,0 +1,120 @@
+"""A read-only view on a parsed iWmo/iJw message for the rules: typed values by local element names."""
+from __future__ import annotations
+
+from datetime import date
+
+from lxml import etree
+
+from connectors.istandaarden import catalogue
+
+
+class NotAnIStandaardenMessage(ValueError):
+    """The root element is not a message of iWmo/iJw 3.2."""
+
+
+def _steps(path: str) -> str:
+    return "/".join(step if step in ("", ".", "..", "*") else "{*}" + step for step in path.split("/"))
+
+
+def parse_date(text: str | None) -> date | None:
+    """An xs:date without time zone (what LDT_Datum allows); None when absent or not an existing date."""
+    try:
+        return date.fromisoformat(text.strip()) if text else None
+    except ValueError:
+        return None
+
+
+def parse_int(text: str | None) -> int | None:
+    try:
+        return int(text.strip()) if text else None
+    except ValueError:
+        return None
+
+
+class Message:
+    """One message: its type (catalogue), header values and helpers that find elements by local names."""
+
+    def __init__(self, root: etree._Element) -> None:
+        if not isinstance(root.tag, str):
+            raise NotAnIStandaardenMessage("the document has no root element")
+        namespace = etree.QName(root).namespace
+        message_type = catalogue.by_namespace(namespace or "")
+        if message_type is None:
+            raise NotAnIStandaardenMessage(f"root element {root.tag} is not an iWmo/iJw {catalogue.RELEASE} message")
+        self.root = root
+        self.type = message_type
+        self.standard = message_type.standard
+        self.code = message_type.code
+        self.number = message_type.number
+        self.header = self.find(root, "Header")
+
+    # -- finding elements and values (paths of local names, e.g. "Client/Bsn") --
+
+    def find(self, element: etree._Element | None, path: str) -> etree._Element | None:
+        return None if element is None else element.find(_steps(path))
+
+    def findall(self, element: etree._Element | None, path: str) -> list[etree._Element]:
+        return [] if element is None else element.findall(_steps(path))
+
+    def text(self, element: etree._Element | None, path: str) -> str | None:
+        found = self.find(element, path)
+        if found is None or found.text is None:
+            return None
+        return found.text.strip()
+
+    def date(self, element: etree._Element | None, path: str) -> date | None:
+        return parse_date(self.text(element, path))
+
+    def int(self, element: etree._Element | None, path: str) -> int | None:
+        return parse_int(self.text(element, path))
+
+    def signed_amount(self, element: etree._Element | None, path: str, amount: str = "Bedrag") -> int | None:
+        """A CDT_BedragMetDC or CDT_TotaalBedragMetDC in eurocents, negative when DebetCredit is C."""
+        found = self.find(element, path)
+        value = self.int(found, amount)
+        if value is None:
+            return None
+        return -value if self.text(found, "DebetCredit") == "C" else value
+
+    def path_of(self, element: etree._Element) -> str:
+        """The element path of local names from the root, with an index where a name repeats among siblings."""
+        steps = []
+        while element is not None and element is not self.root:
+            parent = element.getparent()
+            name = etree.QName(element).localname
+            same = [e for e in parent if e.tag == element.tag] if parent is not None else [element]
+            steps.append(f"{name}[{same.index(element) + 1}]" if len(same) > 1 else name)
+            element = parent
+        return "/".join(reversed(steps))
+
+    # -- header --
+
+    @property
+    def dagtekening(self) -> date | None:
+        return self.date(self.header, "BerichtIdentificatie/Dagtekening")
+
+    @property
+    def identificatie(self) -> str | None:
+        return self.text(self.header, "BerichtIdentificatie/Identificatie")
+
+    @property
+    def sender(self) -> str | None:
+        return self.text(self.header, "Afzender")
+
+    @property
+    def receiver(self) -> str | None:
+        return self.text(self.header, "Ontvanger")
+
+    @property
+    def sent_by_gemeente(self) -> bool:
+        return self.type.sender == catalogue.GEMEENTE
+
+    @property
+    def gemeente(self) -> str | None:
+        """The gemeentecode of the tenant: the sender of a 301/319/325, else the receiver."""
+        return self.sender if self.sent_by_gemeente else self.receiver
+
+    @property
+    def aanbieder(self) -> str | None:
+        """The AGB code of the provider: the receiver of a 301/319/325, else the sender."""
+        return self.receiver if self.sent_by_gemeente else self.sender
