@@ -362,7 +362,8 @@ def _certificate_identity(reader: TableReader, default_serial_number: str) -> Ce
 
 
 def _tenant_list(reader: TableReader, known_tenants: set[str], *, required: bool) -> tuple[str, ...]:
-    tenants = reader.strings("tenants", TableReader.REQUIRED if required else (), pattern=GEMEENTECODE, meaning="4 digits")
+    default = TableReader.REQUIRED if required else ()
+    tenants = reader.strings("tenants", default, pattern=GEMEENTECODE, meaning="4 digits")
     if required and not tenants:
         reader.fail("tenants", "empty: list at least one gemeentecode")
     for index, code in enumerate(tenants):

@@ -117,7 +117,7 @@ class TableReader:
             return value
         path = (self._base_dir / Path(value).expanduser()).resolve()
         if must_exist and not path.exists():
-            self.fail(key, f"file not found: {path}")
+            self.fail(key, f"not found: {path}")
         return path
 
     def paths(self, key: str, default: Any = _MISSING, *, must_exist: bool = False) -> tuple[Path, ...]:
@@ -125,7 +125,7 @@ class TableReader:
         paths = tuple((self._base_dir / Path(value).expanduser()).resolve() for value in values)
         for index, path in enumerate(paths):
             if must_exist and not path.exists():
-                self.fail(f"{key}[{index}]", f"file not found: {path}")
+                self.fail(f"{key}[{index}]", f"not found: {path}")
         return paths
 
     def url(self, key: str, default: Any = _MISSING) -> str:

@@ -32,9 +32,10 @@ class OpenApi:
                       operation: Mapping[str, Any] | None = None) -> None:
         """Document one route; `operation` adds OpenAPI operation fields (requestBody, responses, tags, ...)."""
         template = re.sub(r"\{(\w+):[^}]+\}", r"{\1}", path)
-        entry: dict[str, Any] = {"summary": summary, "responses": {"default": {
-            "description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}},
-        }}}
+        errors = {"application/json": {"schema": {"$ref": "#/components/schemas/Errors"}}}
+        entry: dict[str, Any] = {
+            "summary": summary, "responses": {"default": {"description": "error", "content": errors}},
+        }
         names = re.findall(r"\{(\w+)\}", template)
         if names:
             entry["parameters"] = [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}

@@ -1,6 +1,7 @@
 """The TOML configuration: a good file loads into dataclasses, each kind of mistake is named precisely."""
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -156,7 +157,7 @@ def test_empty_file_gives_defaults(config_dir):
         ('port = 9443', 'prot = 9443', "gateway.prot: unknown key"),
         ('tls_key = "pki/server.key"', "", "gateway.tls_key: missing (tls_cert and tls_key go together)"),
         ('client_ca_files = ["pki/ca.pem"]', 'client_ca_files = ["pki/nope.pem"]',
-         "gateway.client_ca_files[0]: file not found: "),
+         "gateway.client_ca_files[0]: not found: "),
         ('client_ca_files = ["pki/ca.pem"]', "", "gateway.client_ca_files: missing"),
         ('url = "sqlite:///data/ketenpoort.sqlite3"', 'url = "mysql://x"',
          "storage.url: 'mysql://x' is not a sqlite:///PATH or postgresql:// URL"),
@@ -209,3 +210,19 @@ def test_not_toml(config_dir):
 def test_missing_file(tmp_path):
     with pytest.raises(ConfigError, match="cannot read: No such file"):
         load_config(tmp_path / "absent.toml")
+
+
+def test_schema_directory_per_standard(config_dir, dev_pki):
+    (config_dir / "iwmo-3.2.1").mkdir()
+    config = load_config(write(config_dir, good_text(dev_pki) + '\n[schemas]\niwmo = "iwmo-3.2.1"\n'))
+    assert config.schemas.directory("iwmo") == (config_dir / "iwmo-3.2.1").resolve()
+    assert config.schemas.directory("ijw") == config.schemas.root / "ijw"
+    with pytest.raises(ConfigError, match=r"schemas\.ijw: not found: "):
+        load_config(write(config_dir, good_text(dev_pki) + '\n[schemas]\nijw = "absent"\n'))
+
+
+def test_two_providers_with_one_certificate_identity_are_refused(config_dir, dev_pki):
+    text = re.sub(r"certificate = \{fingerprint.*", 'certificate = {serial_number = "12345678"}', good_text(dev_pki))
+    expected = r"providers\[1\]\.certificate: the same value is already used by providers\[0\]"
+    with pytest.raises(ConfigError, match=expected):
+        load_config(write(config_dir, text))
