@@ -248,14 +248,13 @@ class Generator:
                                           {"base": "stuf0301:Berichtcode", "facets": {"enumeration": [code]},
                                            "doc": f"Berichtcode = {code}"})
                 code_type = f"stuf0301:Berichtcode{code}"
-            header = [
-                {"name": "stuf0301:berichtcode", "type": code_type},
-                {"name": "stuf0301:zender", "type": "stuf0301:Systeem"},
-                {"name": "stuf0301:ontvanger", "type": "stuf0301:Systeem"},
-                {"name": "stuf0301:referentienummer", "type": "stuf0301:Refnummer"},
-                {"name": "stuf0301:tijdstipBericht", "type": "stuf0301:Tijdstip"},
-                {"name": "stuf0301:crossRefnummer", "type": "stuf0301:Refnummer"},
-            ]
+            # As StUF's generic Stuurgegevens: only the berichtcode is required (a fault about an unreadable
+            # message knows nothing else).
+            header = [{"name": "stuf0301:berichtcode", "type": code_type}] + [
+                {"name": f"stuf0301:{name}", "min": 0, "type": f"stuf0301:{type_name}"}
+                for name, type_name in (("zender", "Systeem"), ("ontvanger", "Systeem"),
+                                        ("referentienummer", "Refnummer"), ("tijdstipBericht", "Tijdstip"),
+                                        ("crossRefnummer", "Refnummer"))]
             lines += self.complex_type(f"stuf0301:Stuurgegevens{code}", {"items": header})
             content = [{"name": "stuf0301:stuurgegevens", "type": f"stuf0301:Stuurgegevens{code}"}]
             if kind == "bevestiging":
