@@ -1,6 +1,8 @@
 """The seam for payload encryption at rest: the store passes every payload through a codec.
 
-Each row records the name of the codec that wrote it, so a store never decodes a payload with the wrong codec.
+Each row records the name of the codec that wrote it, so a store never decodes a payload with the wrong codec;
+rows written by IdentityCodec stay readable after a store switches to another codec. The message id is passed
+so a codec can bind a payload to its row (encryption.EncryptingCodec does).
 """
 from __future__ import annotations
 
@@ -10,9 +12,9 @@ from typing import Protocol
 class PayloadCodec(Protocol):
     name: str
 
-    def encode(self, payload: bytes) -> bytes: ...
+    def encode(self, payload: bytes, message_id: str) -> bytes: ...
 
-    def decode(self, stored: bytes) -> bytes: ...
+    def decode(self, stored: bytes, message_id: str) -> bytes: ...
 
 
 class IdentityCodec:
@@ -20,8 +22,8 @@ class IdentityCodec:
 
     name = "identity"
 
-    def encode(self, payload: bytes) -> bytes:
+    def encode(self, payload: bytes, message_id: str) -> bytes:
         return payload
 
-    def decode(self, stored: bytes) -> bytes:
+    def decode(self, stored: bytes, message_id: str) -> bytes:
         return stored

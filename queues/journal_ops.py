@@ -54,7 +54,7 @@ def _insert(entry: MessageEntry, now: float, codec: PayloadCodec) -> Operation[t
             message_id, now, now, entry.standard, entry.message_type, entry.direction, entry.tenant, entry.partner,
             entry.status, entry.idempotency_key, entry.bericht_identificatie, entry.dagtekening,
             entry.correlation_id, to_json(list(entry.retourcodes)), to_json(dict(entry.meta)), codec.name,
-            codec.encode(entry.payload),
+            codec.encode(entry.payload, message_id),
         ),
     )
     if not rows:

@@ -60,7 +60,8 @@ class AppendResult:
 
 @dataclass(frozen=True)
 class MessageRecord:
-    """A journaled message. `payload` is None in search results and dead-letter lists, bytes from `get`/`lease`.
+    """A journaled message. `payload` is None in search results and dead-letter lists (and once purged), bytes from
+    `get`/`lease`.
     `queue`/`queue_state` say where it waits now (None once acked or when never queued)."""
 
     id: str

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from .codec import PayloadCodec
+from .codec import IdentityCodec, PayloadCodec
 from .errors import StoreError
 from .model import MessageRecord, QueueState
 
@@ -43,17 +43,23 @@ def queue_state(row: Mapping[str, Any], now: float) -> QueueState | None:
     return "leased" if row["lease_token"] is not None else "delayed"
 
 
-def decode_payload(row: Mapping[str, Any], codec: PayloadCodec) -> bytes:
-    if row["payload_codec"] != codec.name:
+def decode_payload(row: Mapping[str, Any], codec: PayloadCodec) -> bytes | None:
+    """None when the payload was purged."""
+    stored, written_by = row["payload"], row["payload_codec"]
+    if stored is None:
+        return None
+    if written_by == IdentityCodec.name:
+        return bytes(stored)
+    if written_by != codec.name:
         raise StoreError(
-            f"message {row['id']} was stored with payload codec {row['payload_codec']!r}, "
+            f"message {row['id']} was stored with payload codec {written_by!r}, "
             f"but this store is configured with {codec.name!r}"
         )
-    return codec.decode(bytes(row["payload"]))
+    return codec.decode(bytes(stored), row["id"])
 
 
 def message_record(row: Mapping[str, Any], now: float, codec: PayloadCodec | None = None) -> MessageRecord:
-    """`codec` given: the row has PAYLOAD_COLUMNS and the record carries the decoded payload."""
+    """`codec` given: the row has PAYLOAD_COLUMNS and the record carries the decoded payload (None if purged)."""
     return MessageRecord(
         id=row["id"],
         received_at=to_datetime(row["received_at"]),

@@ -1,7 +1,8 @@
 """The schema, as numbered migrations applied at start-up by both backends.
 
 A new table (the audit trail, the register of allocations the technical rules read) is a new entry at the end of
-MIGRATIONS; a released migration is never edited. Times are seconds since the epoch (UTC); JSON is stored as text.
+MIGRATIONS; a released migration is never edited. Times are seconds since the epoch (UTC); JSON is stored as
+text; a NULL payload is one purged by retention.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ def _journal_and_queues(d: Dialect) -> list[str]:
             retourcodes TEXT NOT NULL,
             meta TEXT NOT NULL,
             payload_codec TEXT NOT NULL,
-            payload {d.blob} NOT NULL
+            payload {d.blob}
         )""",
         # Search is newest first, optionally narrowed by one of these columns: each index ends in the sort order.
         "CREATE INDEX messages_received ON messages (received_at, id)",

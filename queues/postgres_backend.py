@@ -1,0 +1,167 @@
+"""The PostgreSQL backend (asyncpg): several gateway processes share one database.
+
+Leasing takes rows with FOR UPDATE SKIP LOCKED, so concurrent consumers never get the same message; appends,
+nacks and replays NOTIFY on commit, and every process LISTENs to wake its waiting consumers. Migrations run at
+start under an advisory lock, so processes starting together migrate once.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+import asyncpg
+
+from .errors import StoreError, StoreUnavailable
+from .schema import migrate
+from .sql import POSTGRES, Operation, Wake, numbered_placeholders
+from .store import Store
+
+T = TypeVar("T")
+SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def describe_dsn(dsn: str) -> str:
+    """Where a DSN points, without its password."""
+    parts = urlsplit(dsn)
+    host = parts.hostname or "localhost"
+    port = f":{parts.port}" if parts.port else ""
+    user = f"{parts.username}@" if parts.username else ""
+    return f"PostgreSQL {user}{host}{port}{parts.path or '/'}"
+
+
+class PostgresStore(Store):
+    """`schema`: the PostgreSQL schema that holds the tables (created if missing; default: the server's
+    search_path); `migrate`: apply migrations at start (else refuse an older schema)."""
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        schema: str | None = None,
+        min_pool: int = 1,
+        max_pool: int = 10,
+        connect_timeout: float = 10.0,
+        migrate: bool = True,
+        **options: Any,
+    ) -> None:
+        super().__init__(POSTGRES, **options)
+        if schema is not None and not SCHEMA_NAME.fullmatch(schema):
+            raise ValueError(f"PostgreSQL schema name {schema!r} must be lower-case letters, digits and _")
+        self.dsn = dsn
+        self.schema = schema
+        self.min_pool = min_pool
+        self.max_pool = max_pool
+        self.connect_timeout = connect_timeout
+        self.migrate = migrate
+        self.where = describe_dsn(dsn) + (f" (schema {schema})" if schema else "")
+        self._channel = f"ketenpoort_{schema or 'queues'}"
+        self._settings = {"application_name": "ketenpoort"} | ({"search_path": schema} if schema else {})
+        self._pool: asyncpg.Pool | None = None
+        self._listener: asyncpg.Connection | None = None
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({self.where!r})"
+
+    async def start(self) -> None:
+        if self._pool is not None:
+            return
+        try:
+            await self._migrate()
+            self._pool = await asyncpg.create_pool(
+                self.dsn, min_size=self.min_pool, max_size=self.max_pool, timeout=self.connect_timeout,
+                server_settings=self._settings,
+            )
+            self._listener = await self._connect()
+            await self._listener.add_listener(self._channel, self._on_notification)
+        except BaseException as exc:
+            await self.close()
+            if isinstance(exc, StoreError):
+                raise
+            if isinstance(exc, Exception):
+                raise self._describe(exc) from None
+            raise
+
+    async def close(self) -> None:
+        listener, self._listener = self._listener, None
+        if listener is not None:
+            listener.terminate()
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            try:
+                await asyncio.wait_for(pool.close(), self.connect_timeout)
+            except TimeoutError:
+                pool.terminate()
+
+    async def _connect(self) -> asyncpg.Connection:
+        return await asyncpg.connect(self.dsn, timeout=self.connect_timeout, server_settings=self._settings)
+
+    async def _migrate(self) -> None:
+        connection = await self._connect()
+        try:
+            async with connection.transaction():
+                await connection.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"ketenpoort:{self.schema}")
+                if self.schema:
+                    await connection.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+                await self._drive(connection, migrate(POSTGRES, self.where, allowed=self.migrate))
+        finally:
+            await connection.close()
+
+    async def _write(self, operation: Operation[T]) -> T:
+        pool = self._started(operation)
+        try:
+            async with pool.acquire() as connection, connection.transaction():
+                return await self._drive(connection, operation)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+            raise self._describe(exc) from None
+
+    async def _read(self, operation: Operation[T]) -> T:
+        pool = self._started(operation)
+        try:
+            async with pool.acquire() as connection:
+                return await self._drive(connection, operation)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+            raise self._describe(exc) from None
+
+    def _started(self, operation: Operation[Any]) -> asyncpg.Pool:
+        if self._pool is None:
+            operation.close()
+            raise StoreError(f"{self!r} is not started")
+        return self._pool
+
+    async def _drive(self, connection: asyncpg.Connection, operation: Operation[T]) -> T:
+        """Run the operation's queries; a Wake becomes a NOTIFY, which PostgreSQL sends when the transaction
+        commits."""
+        try:
+            step = next(operation)
+            while True:
+                if isinstance(step, Wake):
+                    await connection.execute("SELECT pg_notify($1, $2)", self._channel, step.queue)
+                    step = operation.send(None)
+                else:
+                    step = operation.send(await connection.fetch(numbered_placeholders(step.sql), *step.params))
+        except StopIteration as stop:
+            return stop.value
+
+    def _on_notification(self, connection: object, pid: int, channel: str, queue: str) -> None:
+        self._notify(queue)
+
+    def _describe(self, exc: BaseException) -> StoreUnavailable:
+        if isinstance(exc, (OSError, TimeoutError, asyncpg.CannotConnectNowError)):
+            advice = "is unreachable: start the server, or fix the storage URL (host, port)"
+        elif isinstance(exc, asyncpg.InvalidCatalogNameError):
+            advice = "has no such database: create it (createdb), or fix the storage URL"
+        elif isinstance(exc, (asyncpg.InvalidPasswordError, asyncpg.InvalidAuthorizationSpecificationError)):
+            advice = "refused the login: check the user and password in the storage URL and pg_hba.conf"
+        elif isinstance(exc, asyncpg.InsufficientPrivilegeError):
+            advice = "denies this user what the store needs: grant it the rights to create and write the tables"
+        elif isinstance(exc, asyncpg.ReadOnlySQLTransactionError):
+            advice = "is read-only (a standby?): point the storage URL at the primary"
+        elif isinstance(exc, asyncpg.DiskFullError):
+            advice = "is out of disk space: free space on the database server"
+        elif isinstance(exc, (asyncpg.PostgresConnectionError, asyncpg.InterfaceError)):
+            advice = "lost the connection: check the server; the operation did not complete"
+        else:
+            advice = "failed"
+        return StoreUnavailable(f"{self.where} {advice} ({type(exc).__name__}: {exc})")

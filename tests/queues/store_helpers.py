@@ -1,0 +1,29 @@
+"""Helpers for the store's tests (a module of its own: conftest modules are not for importing)."""
+from __future__ import annotations
+
+from typing import Any
+
+from queues import MessageEntry
+
+
+class FakeClock:
+    """The store's clock, moved by hand: lease expiry and backoff without sleeping."""
+
+    def __init__(self, start: float = 1_767_225_600.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def entry(**fields: Any) -> MessageEntry:
+    """A WMO301 from provider 12345678 to Texel, onto its inbox unless told otherwise."""
+    values: dict[str, Any] = dict(
+        payload=b"<Bericht>WMO301</Bericht>", standard="iwmo", message_type="WMO301", direction="inbound",
+        tenant="0448", partner="12345678", queue="inbox:0448",
+    )
+    values.update(fields)
+    return MessageEntry(**values)
