@@ -7,7 +7,7 @@
 `catalogue.all_rules()` lists every rule of the standards with `implemented` true/false.
 """
 from connectors.istandaarden.rules import (  # noqa: F401  (importing registers the check functions)
-    client, contract, dates, declaratie, overlap, verzoek,
+    client, contract, dates, declaratie, declaratie_history, overlap, prestatie, regie, verzoek, volume,
 )
 from connectors.istandaarden.rules.catalogue import Rule, all_rules, coverage, rules_for
 from connectors.istandaarden.rules.engine import check_document, check_message, rejects_message

@@ -47,6 +47,8 @@ class Message:
         self.code = message_type.code
         self.number = message_type.number
         self.header = self.find(root, "Header")
+        # Look-ups in the register that several rules share, kept for the one check of this message.
+        self.memo: dict = {}
 
     # -- finding elements and values (paths of local names, e.g. "Client/Bsn") --
 
