@@ -1,10 +1,12 @@
 import importlib.util
 import json
+from pathlib import Path
 
 import pytest
 
 from connectors.istandaarden import retourcodes
-from conftest import REPO_DIR
+
+REPO_DIR = Path(__file__).resolve().parents[1]
 
 
 def _generator():

@@ -1,0 +1,122 @@
+"""Retour messages: the answer (302, 306, 308, 316, 318, 320, 325) to a valid heenbericht (301 ... 323).
+
+A retour is its heenbericht copied into the retour structure, with RetourCodes on every record (berichtklasse):
+the given codes, or 0200 (geen opmerking) where there is no remark. Its Header keeps the heen's Afzender,
+Ontvanger, BerichtIdentificatie and XsdVersie (the retour schemas type them exactly like the heen's), gets the
+retour's BerichtCode and adds IdentificatieRetour, DagtekeningRetour, XsdVersieRetour and RetourCodes.
+A code on the Header rejects the message as a whole (0001: technische afkeur): the retour is the Header alone.
+The Declaratie (323) is answered differently, by a Declaratie-antwoord (325): see `declaratie_antwoord`.
+"""
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import xmlschema
+from lxml import etree
+
+from connectors.istandaarden import catalogue, declaratie_antwoord, retourcodes
+from connectors.istandaarden.retour_records import (
+    HEADER, CodeAssignment, RetourError, append_retourcodes, copy_into, iter_records, record_classes,
+)
+from connectors.istandaarden.schema_structure import children, message_root, xsd_versions
+from connectors.istandaarden.validation import SchemaRegistry
+
+__all__ = ["RetourError", "RetourIdentity", "build_retour", "retour_message_for", "retour_record_classes"]
+
+_IDENTIFICATIE_LENGTH = 12  # LDT_IdentificatieBericht: at most 12 characters
+
+
+@dataclass(frozen=True)
+class RetourIdentity:
+    """How the retour identifies itself; by default a fresh identification dated today."""
+
+    identificatie: str = field(default_factory=lambda: uuid.uuid4().hex[:_IDENTIFICATIE_LENGTH])
+    dagtekening: date = field(default_factory=date.today)
+    xslt_versie: str | None = None
+
+
+def retour_message_for(heen: etree._Element) -> tuple[catalogue.MessageType, catalogue.MessageType]:
+    """(heen message, retour message) for the root of a heenbericht; RetourError when it is none."""
+    namespace = etree.QName(heen).namespace
+    message = catalogue.by_namespace(namespace)
+    if message is None:
+        raise RetourError(f"/{etree.QName(heen).localname}",
+                          f"not an iWmo/iJw {catalogue.RELEASE} message (namespace {namespace!r})")
+    if message.retour_code is None:
+        raise RetourError(f"/{etree.QName(heen).localname}",
+                          f"{message.describe()} is not a heenbericht; only heenberichten get a retour")
+    return message, catalogue.by_code(message.retour_code)
+
+
+def retour_record_classes(retour: catalogue.MessageType, registry: SchemaRegistry | None = None) -> tuple[str, ...]:
+    """The record classes of a retour message that carry RetourCodes, e.g. Header, Client, ToegewezenProduct."""
+    return record_classes(message_root(retour, registry))
+
+
+def build_retour(heen: etree._Element | etree._ElementTree, codes: Mapping[str, Any] | None = None, *,
+                 identity: RetourIdentity | None = None, registry: SchemaRegistry | None = None,
+                 rejected: bool = False) -> etree._Element:
+    """The retour message (its `Bericht` root element) for a valid heenbericht.
+
+    `codes` maps record classes to codes (format: `retour_records`); `rejected=True` is the same as
+    `{"Header": ["0001"]}`. Raises RetourError when the codes do not fit the message or codelist WJ001.
+    """
+    heen = _root(heen)
+    message, retour = retour_message_for(heen)
+    retour_root = message_root(retour, registry)
+    if rejected:
+        codes = {**(codes or {}), HEADER: [retourcodes.TECHNISCH_AFGEKEURD]}
+    records = list(iter_records(heen, retour_root, declaratie_antwoord.RENAMES))
+    assignment = CodeAssignment(message.standard, record_classes(retour_root), records, codes)
+    identity = identity or RetourIdentity()
+    versions = xsd_versions(retour, registry)
+    if message.number == declaratie_antwoord.HEEN_NUMBER:
+        return declaratie_antwoord.build(heen, retour, retour_root, assignment, identity, versions)
+    return _retour_of(heen, retour, retour_root, assignment, identity, versions)
+
+
+def _append_xsd_versie(parent: etree._Element, tag: str, basis_namespace: str, versions: tuple[str, str]) -> None:
+    versie = etree.SubElement(parent, tag)
+    for local, value in zip(("BasisschemaXsdVersie", "BerichtXsdVersie"), versions):
+        etree.SubElement(versie, f"{{{basis_namespace}}}{local}").text = value
+
+
+def _retour_of(heen: etree._Element, retour: catalogue.MessageType, retour_root: xmlschema.XsdElement,
+               assignment: CodeAssignment, identity: RetourIdentity, versions: tuple[str, str]) -> etree._Element:
+    basis = catalogue.basisschema_namespace(retour.standard)
+    root = etree.Element(retour_root.name, nsmap={retour.prefix: retour.namespace, retour.standard: basis})
+    header_only = assignment.has_remark(_header(heen))
+    declarations = children(retour_root)
+    for child in heen.iterchildren(etree.Element):
+        name = etree.QName(child).localname
+        if name == HEADER:
+            _complete_header(copy_into(child, root, declarations[name], assignment.codes_for), retour, basis,
+                             assignment.codes_for(child), identity, versions)
+        elif not header_only:
+            copy_into(child, root, declarations[name], assignment.codes_for)
+    return root
+
+
+def _complete_header(header: etree._Element, retour: catalogue.MessageType, basis: str, codes: tuple[str, ...],
+                     identity: RetourIdentity, versions: tuple[str, str]) -> None:
+    namespace = retour.namespace
+    header.find(f"{{{namespace}}}BerichtCode").text = str(retour.berichtcode)
+    etree.SubElement(header, f"{{{namespace}}}IdentificatieRetour").text = identity.identificatie
+    etree.SubElement(header, f"{{{namespace}}}DagtekeningRetour").text = identity.dagtekening.isoformat()
+    if identity.xslt_versie:
+        etree.SubElement(header, f"{{{namespace}}}XsltVersie").text = identity.xslt_versie
+    _append_xsd_versie(header, f"{{{namespace}}}XsdVersieRetour", basis, versions)
+    append_retourcodes(header, namespace, codes)
+
+
+def _header(heen: etree._Element) -> etree._Element:
+    return heen.find(f"{{{etree.QName(heen).namespace}}}{HEADER}")
+
+
+def _root(heen: etree._Element | etree._ElementTree) -> etree._Element:
+    return heen.getroot() if isinstance(heen, etree._ElementTree) else heen
+

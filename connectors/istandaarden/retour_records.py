@@ -1,0 +1,174 @@
+"""The records (berichtklassen) of a retour message: which RetourCodes go on which, and copying them.
+
+A record (berichtklasse) is an element whose type in the RETOUR schema ends in RetourCodes: the Header, Client,
+ToegewezenProduct, Prestatie, ... The codes are given per class name, as JSON:
+
+    {"Header": ["0001"],                          every record of the class (the Header has one)
+     "Client": ["9019"],
+     "ToegewezenProduct": {"300201": ["9332"],    the record whose key is 300201
+                           "#2": ["9379"]},       the 2nd ToegewezenProduct of the message (1-based)
+     "Prestatie": {"RN002": ["9339", "9340"]}}
+
+A record's key is its first value in document order (ToewijzingNummer, Bsn, Nummer, ReferentieNummer,
+ReferentieAanbieder, ...); a key that several records share addresses all of them. Records without codes get 0200.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+
+import xmlschema
+from lxml import etree
+
+from connectors.istandaarden import retourcodes
+from connectors.istandaarden.schema_structure import children
+
+HEADER = "Header"
+RETOURCODES = "RetourCodes"
+RETOURCODE = "RetourCode"
+_NO_REMARK = {retourcodes.GEEN_OPMERKING, retourcodes.DECLARATIE_VOLLEDIG_TOEGEWEZEN}
+
+
+class RetourError(ValueError):
+    """The retour cannot be built as asked: `where` names the class, record or element concerned."""
+
+    def __init__(self, where: str, message: str):
+        self.where = where
+        self.problem = message
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One berichtklasse occurrence in the heenbericht, named as its class in the retour schema."""
+
+    name: str
+    element: etree._Element
+    xsd: xmlschema.XsdElement
+
+    @property
+    def key(self) -> str:
+        return next((leaf.text or "" for leaf in self.element.iter(etree.Element) if not len(leaf)), "")
+
+
+def has_retourcodes(xsd_element: xmlschema.XsdElement) -> bool:
+    return any(child.local_name == RETOURCODES for child in children(xsd_element).values())
+
+
+def iter_records(heen: etree._Element, retour_xsd: xmlschema.XsdElement,
+                 renames: Mapping[str, str] = MappingProxyType({})) -> Iterator[Record]:
+    """The heen's records in document order, walking the heen tree beside the retour schema.
+
+    `renames` maps a heen element name to its retour counterpart (Declaratie -> DeclaratieAntwoord); heen
+    elements the retour does not have are skipped with their content.
+    """
+    for child in heen.iterchildren(etree.Element):
+        name = etree.QName(child).localname
+        xsd_child = children(retour_xsd).get(renames.get(name, name))
+        if xsd_child is None:
+            continue
+        if has_retourcodes(xsd_child):
+            yield Record(xsd_child.local_name, child, xsd_child)
+        yield from iter_records(child, xsd_child, renames)
+
+
+def record_classes(retour_xsd: xmlschema.XsdElement) -> tuple[str, ...]:
+    """The names of the record classes under `retour_xsd` in the retour schema, in schema order."""
+    names = []
+    for child in children(retour_xsd).values():
+        if has_retourcodes(child):
+            names.append(child.local_name)
+        names.extend(record_classes(child))
+    return tuple(dict.fromkeys(names))
+
+
+class CodeAssignment:
+    """The codes of every record, checked against codelist WJ001 and against the records the message has."""
+
+    def __init__(self, standard: str, classes: tuple[str, ...], records: list[Record],
+                 codes: Mapping[str, Any] | None):
+        self._standard = standard
+        self._classes = classes
+        self._codes: dict[etree._Element, tuple[str, ...]] = {}
+        self._records = records
+        for name, spec in (codes or {}).items():
+            self._assign(name, spec)
+
+    def codes_for(self, element: etree._Element) -> tuple[str, ...]:
+        """The codes given for this heen record; () when none were given."""
+        return self._codes.get(element, ())
+
+    def has_remark(self, element: etree._Element) -> bool:
+        """The record got a code that is a remark (afkeur), not 0200 or 8001."""
+        return any(code not in _NO_REMARK for code in self.codes_for(element))
+
+    def _assign(self, name: str, spec: Any) -> None:
+        if name not in self._classes:
+            raise RetourError(name, f"no such record class in this retour (classes: {', '.join(self._classes)})")
+        of_class = [r for r in self._records if r.name == name]
+        if not of_class:
+            raise RetourError(name, f"the message has no {name} record")
+        if isinstance(spec, Mapping):
+            for selector, codes in spec.items():
+                for record in self._select(name, of_class, selector):
+                    self._set(record, f"{name}[{selector}]", codes)
+        else:
+            for record in of_class:
+                self._set(record, name, spec)
+
+    def _select(self, name: str, of_class: list[Record], selector: Any) -> list[Record]:
+        if isinstance(selector, str) and selector.startswith("#"):
+            position = selector[1:]
+            if not position.isdigit() or not 1 <= int(position) <= len(of_class):
+                raise RetourError(f"{name}[{selector}]", f"no such position; the message has {len(of_class)} "
+                                                         f"{name} record(s): #1..#{len(of_class)}")
+            return [of_class[int(position) - 1]]
+        matching = [r for r in of_class if r.key == selector]
+        if not matching:
+            keys = ", ".join(r.key for r in of_class)
+            raise RetourError(f"{name}[{selector}]", f"no {name} with this key (keys: {keys}; or use #1..#N)")
+        return matching
+
+    def _set(self, record: Record, where: str, codes: Any) -> None:
+        if not isinstance(codes, list) or not codes or not all(isinstance(code, str) for code in codes):
+            raise RetourError(where, "expected a non-empty list of retourcodes (strings such as \"0200\")")
+        for code in codes:
+            try:
+                retourcodes.lookup(self._standard, code)
+            except retourcodes.UnknownRetourCode as error:
+                raise RetourError(where, str(error)) from None
+        if retourcodes.GEEN_OPMERKING in codes and len(codes) > 1:
+            raise RetourError(where, "0200 (geen opmerking) cannot be combined with other codes")
+        if len(set(codes)) != len(codes):
+            raise RetourError(where, "a code is given twice")
+        self._codes[record.element] = tuple(codes)
+
+
+def append_retourcodes(parent: etree._Element, namespace: str, codes: tuple[str, ...]) -> None:
+    """RetourCodes as the last child of `parent`; 0200 (geen opmerking) when `codes` is empty."""
+    container = etree.SubElement(parent, f"{{{namespace}}}{RETOURCODES}")
+    for code in codes or (retourcodes.GEEN_OPMERKING,):
+        etree.SubElement(container, f"{{{namespace}}}{RETOURCODE}").text = code
+
+
+def copy_into(source: etree._Element, parent: etree._Element, xsd: xmlschema.XsdElement,
+              codes_for: Callable[[etree._Element], tuple[str, ...]]) -> etree._Element:
+    """`source` copied as the last child of `parent`, in the retour namespace as `xsd` (of the retour) declares it.
+
+    Child elements the retour does not declare are left out; every record gets its RetourCodes from
+    `codes_for` except the Header, whose RetourCodes follow the retour fields the caller adds.
+    """
+    copied = etree.SubElement(parent, xsd.name)
+    declarations = children(xsd)
+    if not declarations:
+        copied.text = source.text
+        return copied
+    for child in source.iterchildren(etree.Element):
+        xsd_child = declarations.get(etree.QName(child).localname)
+        if xsd_child is not None:
+            copy_into(child, copied, xsd_child, codes_for)
+    if RETOURCODES in declarations and xsd.local_name != HEADER:
+        append_retourcodes(copied, etree.QName(xsd.name).namespace, codes_for(source))
+    return copied
