@@ -6,7 +6,7 @@ import importlib
 import sys
 
 # Each module defines `register(subparsers)`, which adds its verb and sets `func` on the parser.
-COMMAND_MODULES: tuple[str, ...] = ("certs", "serve", "keys", "rules")
+COMMAND_MODULES: tuple[str, ...] = ("certs", "serve", "keys", "validate", "rules")
 
 
 def build_parser() -> argparse.ArgumentParser:

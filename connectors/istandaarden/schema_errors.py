@@ -9,7 +9,7 @@ from .problems import Problem, element_path
 
 MAX_PROBLEMS = 100  # a message broken everywhere gets the first hundred, and a count of the rest
 
-_NAMESPACE = re.compile(r"\{[^}]*\}")
+_NAMESPACE = re.compile(r"\{[^{}\s']*[:/][^{}\s']*\}")  # {http://...} but not the {9} of a pattern
 _SUBJECT = re.compile(r"^Element '([^']*)'(?:, attribute '([^']*)')?: (.*)$", re.S)
 _STEP = re.compile(r"^(?:(?:[^:\[\]]+:)?([^:\[\]]+))(?:\[(\d+)\])?$")
 # (pattern on the reason, template); {el} is the element's local name, {a} and {b} the groups.
