@@ -23,3 +23,67 @@ def dev_pki(tmp_path_factory):
     from gateway.pki import create_dev_pki
 
     return create_dev_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="module")
+def mtls_partner_server(dev_pki):
+    """A fake chain partner on loopback: HTTPS with the dev server certificate, demanding a dev-CA client certificate."""
+    from pytest_httpserver import HTTPServer
+
+    from gateway.tls import server_ssl_context
+
+    context = server_ssl_context(dev_pki.server.cert, dev_pki.server.key, [dev_pki.ca_cert])
+    server = HTTPServer(host="localhost", port=0, ssl_context=context, threaded=True)
+    server.start()
+    yield server
+    server.clear()
+    server.stop()
+
+
+@pytest.fixture
+def mtls_partner(mtls_partner_server):
+    """`mtls_partner_server`, emptied of expectations and request log after each test."""
+    yield mtls_partner_server
+    mtls_partner_server.clear()
+
+
+TEST_TOKENS = {"backoffice": "backoffice-texel-token-1", "operator": "operator-token-000000001"}
+
+
+@pytest.fixture
+def test_tokens() -> dict[str, str]:
+    """The bearer tokens of `gateway_config`: "backoffice" (tenant 0448 only) and "operator" (all tenants)."""
+    return dict(TEST_TOKENS)
+
+
+@pytest.fixture
+def gateway_config(dev_pki, tmp_path):
+    """A gateway Config for tests; change parts with `dataclasses.replace`.
+
+    TLS on 127.0.0.1 with a free port and the dev PKI (CRL checked), SQLite in tmp_path, tenants 0448 Texel and
+    0400 Den Helder; providers 12345678 (dev_pki.provider: both tenants, iwmo:* and ijw:*) and 87654321
+    (dev_pki.second_provider by fingerprint: tenant 0400, WMO315 only); tokens as in `test_tokens`.
+    """
+    from gateway.config import (
+        CertificateIdentity, Config, GatewaySettings, Provider, StorageSettings, Tenant, Token, hash_token,
+    )
+
+    return Config(
+        gateway=GatewaySettings(
+            host="127.0.0.1", port=0, public_base_url="https://localhost", tls_cert=dev_pki.server.cert,
+            tls_key=dev_pki.server.key, client_ca_files=(dev_pki.ca_cert,), crl=dev_pki.crl,
+        ),
+        storage=StorageSettings(url=f"sqlite:///{tmp_path / 'ketenpoort.sqlite3'}"),
+        tenants=(Tenant("0448", "Texel"), Tenant("0400", "Den Helder")),
+        providers=(
+            Provider("12345678", "Zorgaanbieder Demo", CertificateIdentity(serial_number="12345678"),
+                     ("iwmo:*", "ijw:*"), ("0448", "0400")),
+            Provider("87654321", "Tweede Zorgaanbieder",
+                     CertificateIdentity(fingerprint=dev_pki.second_provider.fingerprint), ("WMO315",), ("0400",)),
+        ),
+        tokens=(
+            Token("backoffice Texel", hash_token(TEST_TOKENS["backoffice"]), "backoffice", ("0448",)),
+            Token("operator", hash_token(TEST_TOKENS["operator"]), "operator"),
+        ),
+        base_dir=tmp_path,
+    )

@@ -1,0 +1,1 @@
+"""Building blocks the chain connectors share: BSN check, partner endpoints over mutual TLS, SOAP calls, errors."""

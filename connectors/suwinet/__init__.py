@@ -1,0 +1,1 @@
+"""Suwinet-Inkijk (BKWI): SuwiML lookup services over SOAP with mutual TLS."""
