@@ -147,7 +147,7 @@ def dead_letters(queue: str | None, limit: int, now: float) -> Operation[list[De
         where, params = "q.state = 'dead' AND q.queue = ?", [queue, limit]
     rows = yield Query(
         f"SELECT {RECORD_COLUMNS}, q.dead_at, q.reason {FROM_MESSAGES} WHERE {where} "
-        "ORDER BY q.dead_at, m.id LIMIT ?",
+        "ORDER BY q.dead_at, q.message_id LIMIT ?",
         params,
     )
     return [

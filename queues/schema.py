@@ -70,7 +70,7 @@ def _journal_and_queues(d: Dialect) -> list[str]:
             reason TEXT
         )""",
         "CREATE INDEX queue_items_ready ON queue_items (queue, visible_at) WHERE state = 'ready'",
-        "CREATE INDEX queue_items_dead ON queue_items (queue, dead_at) WHERE state = 'dead'",
+        "CREATE INDEX queue_items_dead ON queue_items (queue, dead_at, message_id) WHERE state = 'dead'",
     ]
 
 

@@ -96,6 +96,12 @@ class SqliteStore(Store):
         except sqlite3.Error as exc:
             raise self._describe(exc) from None
 
+    def group_commit_stats(self) -> dict[str, int]:
+        """Transactions committed and operations in them since start: their ratio is the mean group size."""
+        if self._writer is None:
+            return {"transactions": 0, "operations": 0}
+        return {"transactions": self._writer.transactions, "operations": self._writer.operations}
+
     def _wake(self, queues: set[str]) -> None:
         for queue in queues:
             self._notify(queue)

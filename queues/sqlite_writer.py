@@ -68,6 +68,8 @@ class GroupCommitWriter:
         self._max_group = max_group
         self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
         self._closed = False
+        self.transactions = 0
+        self.operations = 0
         self._thread = threading.Thread(target=self._run, name="ketenpoort-sqlite-writer", daemon=True)
         self._thread.start()
 
@@ -117,6 +119,8 @@ class GroupCommitWriter:
             for job in group:
                 self._run_in_savepoint(job)
             connection.execute("COMMIT")
+            self.transactions += 1
+            self.operations += len(group)
         except Exception as exc:  # noqa: BLE001 - every caller in the group must hear of it
             if connection.in_transaction:
                 with contextlib.suppress(sqlite3.Error):

@@ -1,0 +1,52 @@
+"""What only the PostgreSQL backend promises: clear errors for a server it cannot use, processes sharing a schema."""
+from __future__ import annotations
+
+import asyncio
+import time
+from urllib.parse import urlsplit
+
+import pytest
+from store_helpers import entry
+
+from queues import RetryPolicy, StoreUnavailable, open_store, queue_ops
+from queues.codec import IdentityCodec
+from queues.sql import POSTGRES, numbered_placeholders
+
+pytestmark = pytest.mark.postgres
+
+
+async def test_an_unreachable_server_is_refused_at_start_without_showing_the_password():
+    with pytest.raises(StoreUnavailable) as raised:
+        await open_store("postgresql://ketenpoort:s3cret@127.0.0.1:1/gateway", connect_timeout=5).start()
+    message = str(raised.value)
+    assert "PostgreSQL ketenpoort@127.0.0.1:1/gateway is unreachable: start the server" in message
+    assert "s3cret" not in message
+
+
+async def test_a_missing_database_is_refused_at_start(postgres_dsn):
+    url = urlsplit(postgres_dsn)._replace(path="/ketenpoort_no_such_database").geturl()
+    with pytest.raises(StoreUnavailable, match="has no such database: create it"):
+        await open_store(url, connect_timeout=5).start()
+
+
+async def test_processes_starting_together_migrate_once(postgres_database):
+    stores = await asyncio.gather(*(postgres_database.open() for _ in range(4)))
+    assert await postgres_database.rows("SELECT version FROM schema_version") == [(1,)]
+    result = await stores[0].append(entry())
+    assert (await stores[3].get(result.id)).id == result.id
+
+
+async def test_lease_can_take_its_rows_through_the_partial_index(postgres_database):
+    import asyncpg
+
+    await postgres_database.open()
+    query = next(queue_ops.lease(POSTGRES, "inbox:0448", 10, 30, RetryPolicy(), time.time(), IdentityCodec()))
+    connection = await asyncpg.connect(
+        postgres_database.url,
+        server_settings={"search_path": postgres_database.options["schema"], "enable_seqscan": "off"},
+    )
+    try:
+        plan = await connection.fetch(f"EXPLAIN {numbered_placeholders(query.sql)}", *query.params)
+    finally:
+        await connection.close()
+    assert any("queue_items_ready" in row[0] for row in plan), plan

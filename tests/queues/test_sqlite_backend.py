@@ -1,0 +1,153 @@
+"""What only the SQLite backend promises: durable group commit, indexed queries, clear errors for a bad file."""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import re
+import sqlite3
+import subprocess
+import time
+
+import pytest
+from store_helpers import entry
+
+from queues import RetryPolicy, SearchFilters, StoreUnavailable, journal_ops, open_store, queue_ops, search
+from queues.codec import IdentityCodec
+from queues.sql import SQLITE, Query
+
+
+async def writer_pragma(store, name):
+    def operation():
+        rows = yield Query(f"PRAGMA {name}")
+        return rows[0][0]
+
+    return await store._write(operation())
+
+
+async def test_the_writer_runs_in_wal_mode_with_full_sync(sqlite_database):
+    store = await sqlite_database.open()
+    assert await writer_pragma(store, "journal_mode") == "wal"
+    assert await writer_pragma(store, "synchronous") == 2  # FULL
+
+
+async def test_an_append_is_committed_when_its_await_returns(sqlite_database, tmp_path):
+    store = await sqlite_database.open()
+    results = await asyncio.gather(*(store.append(entry(payload=b"%d" % n)) for n in range(50)))
+    with sqlite3.connect(tmp_path / "store.db") as other_process:
+        stored = {row[0] for row in other_process.execute("SELECT id FROM messages")}
+    assert stored == {result.id for result in results}
+
+
+async def test_concurrent_appends_share_commits(sqlite_database):
+    store = await sqlite_database.open()
+    before = store.group_commit_stats()
+    await asyncio.gather(*(store.append(entry()) for _ in range(200)))
+    after = store.group_commit_stats()
+    assert after["operations"] - before["operations"] == 200
+    assert after["transactions"] - before["transactions"] <= 100
+
+
+# Every query the gateway runs per message or per poll must use an index, whatever the number of rows.
+NOW = time.time()
+INDEXED_QUERIES = {
+    "lease": lambda: queue_ops.lease(SQLITE, "inbox:0448", 10, 30, RetryPolicy(), NOW, IdentityCodec()),
+    "next visible": lambda: queue_ops.next_visible_at("inbox:0448"),
+    "dead letters of a queue": lambda: queue_ops.dead_letters("inbox:0448", 10, NOW),
+    "get": lambda: journal_ops.get("some-id", NOW, IdentityCodec()),
+    "timeline": lambda: journal_ops.timeline("some-id"),
+    **{
+        f"search and count by {name}": SearchFilters(**{name: value})
+        for name, value in [
+            ("tenant", "0448"), ("partner", "12345678"), ("standard", "iwmo"), ("message_type", "WMO301"),
+            ("status", "queued"), ("retourcode", "8001"), ("bericht_identificatie", "4711"),
+            ("correlation_id", "x"),
+        ]
+    },
+}
+
+
+@pytest.mark.parametrize("name", INDEXED_QUERIES)
+async def test_queries_use_indexes(sqlite_database, tmp_path, name):
+    store = await sqlite_database.open()
+    await asyncio.gather(*(store.append(entry(retourcodes=("8001",))) for _ in range(50)))
+    subject = INDEXED_QUERIES[name]
+    if isinstance(subject, SearchFilters):
+        operations = [search.search(subject, 10, search.encode_cursor(NOW, "x"), NOW), search.count(subject)]
+    else:
+        operations = [subject()]
+    with sqlite3.connect(tmp_path / "store.db") as connection:
+        for operation in operations:
+            query = next(operation)
+            plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {query.sql}", query.params)]
+            assert not [step for step in plan if re.fullmatch(r"SCAN \w+", step)], (query.sql, plan)
+            assert any("INDEX" in step for step in plan), (query.sql, plan)
+
+
+# bad files: a clear error at start-up
+
+
+async def test_a_locked_database_is_refused_at_start(sqlite_database, tmp_path):
+    await (await sqlite_database.open()).close()
+    holder = sqlite3.connect(tmp_path / "store.db", isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreUnavailable, match=r"store\.db is locked by another process: stop"):
+            await sqlite_database.open(busy_timeout=0.1)
+    finally:
+        holder.close()
+
+
+@contextlib.contextmanager
+def read_only(path):
+    """chmod is no obstacle to root, so root also makes the file immutable."""
+    path.chmod(0o444)
+    immutable = os.geteuid() == 0
+    if immutable and subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        pytest.skip("running as root and chattr +i is not available: cannot make a file read-only")
+    try:
+        yield
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(path)], check=True)
+        path.chmod(0o644)
+
+
+async def test_a_read_only_database_is_refused_at_start(sqlite_database, tmp_path):
+    await (await sqlite_database.open()).close()
+    with read_only(tmp_path / "store.db"):
+        with pytest.raises(StoreUnavailable, match=r"store\.db is read-only for this process: make the file"):
+            await sqlite_database.open()
+
+
+async def test_a_corrupt_database_is_refused_at_start(sqlite_database, tmp_path):
+    (tmp_path / "store.db").write_bytes(b"this is not a database " * 100)
+    with pytest.raises(StoreUnavailable, match=r"store\.db is corrupt or not a SQLite database: restore it"):
+        await sqlite_database.open()
+
+
+async def test_a_missing_directory_is_refused_at_start(tmp_path):
+    with pytest.raises(StoreUnavailable, match=r"directory .*/missing of SQLite database x\.db does not exist"):
+        await open_store(f"sqlite:///{tmp_path}/missing/x.db").start()
+
+
+async def test_a_nearly_full_disk_is_refused_at_start(sqlite_database):
+    with pytest.raises(StoreUnavailable, match=r"MiB free, less than the .* MiB needed: free disk space"):
+        await sqlite_database.open(min_free_bytes=2**62)
+
+
+async def test_a_full_database_fails_the_write_clearly_and_keeps_what_was_committed(sqlite_database):
+    store = await sqlite_database.open()
+    first = await store.append(entry())
+    pages = await writer_pragma(store, "page_count")
+    await writer_pragma(store, f"max_page_count = {pages + 2}")
+    with pytest.raises(StoreUnavailable, match="disk is full"):
+        await store.append(entry(payload=b"x" * 100_000))
+    assert (await store.get(first.id)).payload == entry().payload
+
+
+def test_a_storage_url_without_a_file_is_refused():
+    with pytest.raises(ValueError, match="names no file"):
+        open_store("sqlite://")
+    with pytest.raises(ValueError, match="neither sqlite"):
+        open_store("mysql://localhost/x")
