@@ -2,6 +2,7 @@
 
     context = RuleContext(today=date.today(), products=..., tariffs=...)
     findings = await check_message(root, context, register)   # or check_document(root, context): no register
+    codes = retour_codes(root, findings)                      # for retour.build_retour(root, codes)
     records = records_from_message(root, findings)            # what an accepted message adds to the register
 
 `catalogue.all_rules()` lists every rule of the standards with `implemented` true/false.
@@ -16,9 +17,10 @@ from connectors.istandaarden.rules.memory import InMemoryRegister
 from connectors.istandaarden.rules.message import Message, NotAnIStandaardenMessage
 from connectors.istandaarden.rules.model import Finding, RuleContext, Tarief
 from connectors.istandaarden.rules.register import Register
+from connectors.istandaarden.rules.retour_codes import retour_codes
 
 __all__ = [
     "Finding", "InMemoryRegister", "Message", "NotAnIStandaardenMessage", "Register", "Rule", "RuleContext",
     "Tarief", "all_rules", "check_document", "check_message", "coverage", "records_from_message",
-    "rejects_message", "rules_for",
+    "rejects_message", "retour_codes", "rules_for",
 ]
