@@ -18,7 +18,7 @@ from gateway.config_reader import ConfigError, TableReader
 from gateway.pki import normalize_fingerprint
 
 PROJECT_SCHEMAS_DIR = Path(__file__).resolve().parents[1] / "schemas"
-EXTENSION_SECTIONS = ("corv", "suwinet", "brp", "console")
+EXTENSION_SECTIONS = ("corv", "suwinet", "brp", "console", "lookups")
 STANDARD_OF_PREFIX = {"WMO": "iwmo", "JW": "ijw"}
 GEMEENTECODE = r"\d{4}"
 MESSAGE_TYPE = r"(WMO|JW)\d{3}|(iwmo|ijw):\*"
@@ -128,6 +128,14 @@ class Provider:
 
 
 @dataclass(frozen=True)
+class LookupGrant:
+    """A lookup service a token may use (`[lookups.<service>]`), and for which purposes (doelbinding)."""
+
+    service: str
+    purposes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Token:
     """A bearer token; only its SHA-256 is kept."""
 
@@ -135,14 +143,16 @@ class Token:
     sha256: str = field(repr=False)
     role: Literal["backoffice", "operator"]
     tenants: tuple[str, ...] = ()
-    lookups: tuple[str, ...] = ()
-    purposes: tuple[str, ...] = ()
+    lookups: tuple[LookupGrant, ...] = ()
 
     def serves_tenant(self, gemeentecode: str) -> bool:
         """Backoffice tokens serve their listed tenants; an operator token without tenants serves all."""
         if self.role == "operator" and not self.tenants:
             return True
         return gemeentecode in self.tenants
+
+    def allows_lookup(self, service: str, purpose: str) -> bool:
+        return any(grant.service == service and purpose in grant.purposes for grant in self.lookups)
 
 
 @dataclass(frozen=True)
@@ -389,11 +399,19 @@ def _token(reader: TableReader, known_tenants: set[str]) -> Token:
         sha256=sha256,
         role=role,
         tenants=_tenant_list(reader, known_tenants, required=role == "backoffice"),
-        lookups=reader.strings("lookups", ()),
-        purposes=reader.strings("purposes", ()),
+        lookups=tuple(_lookup_grant(table) for table in reader.tables("lookups")),
     )
     reader.finish()
     return result
+
+
+def _lookup_grant(reader: TableReader) -> LookupGrant:
+    """`lookups = [{service = "BRPDossierPersoonGSD", purposes = ["..."]}]`: no purpose, no lookup."""
+    grant = LookupGrant(service=reader.string("service"), purposes=reader.strings("purposes"))
+    if not grant.purposes:
+        reader.fail("purposes", "empty: list the purposes (doelbinding) this token may look up for")
+    reader.finish()
+    return grant
 
 
 def _refuse_duplicates(where: str, values: list[str], key: str) -> None:

@@ -53,7 +53,7 @@ name = "backoffice Texel"
 token = "texel-backoffice-token-0001"
 role = "backoffice"
 tenants = ["0448"]
-lookups = ["BRPDossierPersoonGSD"]
+lookups = [{service = "BRPDossierPersoonGSD", purposes = ["Participatiewet"]}]
 
 [[tokens]]
 name = "operator"
@@ -124,7 +124,9 @@ def test_provider_message_types_and_tenants(config_dir, dev_pki):
 def test_tokens_are_kept_hashed(config_dir, dev_pki):
     config = load_config(write(config_dir, good_text(dev_pki)))
     backoffice = config.token_for("texel-backoffice-token-0001")
-    assert backoffice.role == "backoffice" and backoffice.lookups == ("BRPDossierPersoonGSD",)
+    assert backoffice.role == "backoffice"
+    assert backoffice.allows_lookup("BRPDossierPersoonGSD", "Participatiewet")
+    assert not backoffice.allows_lookup("BRPDossierPersoonGSD", "Wmo")
     assert backoffice.serves_tenant("0448") and not backoffice.serves_tenant("0400")
     operator = config.token_for("operator-token-0000000001")
     assert operator.role == "operator" and operator.serves_tenant("0400")
@@ -172,6 +174,7 @@ def test_empty_file_gives_defaults(config_dir):
          "tokens[0].token: give exactly one of token (the value) or sha256 (its hash)"),
         ('role = "backoffice"', 'role = "admin"', "tokens[0].role: 'admin' is not \"backoffice\" or \"operator\""),
         ('tenants = ["0448"]\nlookups', "lookups", "tokens[0].tenants: missing"),
+        ('purposes = ["Participatiewet"]', "purposes = []", "tokens[0].lookups[0].purposes: empty"),
         ('name = "operator"', 'name = "backoffice Texel"', "tokens[1].name: 'backoffice Texel' is already used"),
         ("[corv]", "[corvv]", "corvv: unknown key (known keys here: brp, console, corv"),
     ],
