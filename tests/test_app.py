@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import aiohttp
 import pytest
@@ -12,37 +13,15 @@ from gateway.appkeys import CONFIG_KEY, READINESS_CHECKS_KEY
 from gateway.auth import (
     BACKOFFICE, OPERATOR, PROVIDER, authenticated_provider, authenticated_token, require_tenant,
 )
-from gateway.config import (
-    CertificateIdentity, Config, GatewaySettings, Limits, Provider, Tenant, Token, hash_token,
-)
+from gateway.config import Config, Limits
 from gateway.http_errors import json_error
 from gateway.routing import add_route
 from gateway.server import start_server
 from gateway.tls import client_ssl_context
 
-BACKOFFICE_TOKEN = "backoffice-texel-token-1"
-OPERATOR_TOKEN = "operator-token-000000001"
 
-
-def make_config(dev_pki, **limits) -> Config:
-    return Config(
-        gateway=GatewaySettings(
-            host="127.0.0.1", port=0, tls_cert=dev_pki.server.cert, tls_key=dev_pki.server.key,
-            client_ca_files=(dev_pki.ca_cert,), crl=dev_pki.crl,
-        ),
-        limits=Limits(**limits),
-        tenants=(Tenant("0448", "Texel"), Tenant("0400", "Den Helder")),
-        providers=(
-            Provider("12345678", "Zorgaanbieder Demo", CertificateIdentity(serial_number="12345678"),
-                     ("iwmo:*",), ("0448", "0400")),
-            Provider("87654321", "Tweede", CertificateIdentity(fingerprint=dev_pki.second_provider.fingerprint),
-                     ("WMO315",), ("0400",)),
-        ),
-        tokens=(
-            Token("backoffice Texel", hash_token(BACKOFFICE_TOKEN), "backoffice", ("0448",)),
-            Token("operator", hash_token(OPERATOR_TOKEN), "operator"),
-        ),
-    )
+def with_limits(config: Config, **limits) -> Config:
+    return dataclasses.replace(config, limits=Limits(**limits))
 
 
 async def whoami_provider(request: web.Request) -> web.Response:
@@ -77,8 +56,8 @@ def install_example_routes(app: web.Application) -> None:
 
 
 @pytest.fixture
-async def gateway(dev_pki):
-    app = create_app(make_config(dev_pki, max_body_bytes=4096))
+async def gateway(gateway_config):
+    app = create_app(with_limits(gateway_config, max_body_bytes=4096))
     install_example_routes(app)
     server = await start_server(app, app[CONFIG_KEY].gateway)
     yield app, server.base_url.replace("127.0.0.1", "localhost")
@@ -138,17 +117,18 @@ async def test_token_route_needs_a_token(gateway, dev_pki):
     assert (status, body) == (401, {"errors": [{"message": "unknown bearer token"}]})
 
 
-async def test_token_roles_and_tenants_are_enforced(gateway, dev_pki):
+async def test_token_roles_and_tenants_are_enforced(gateway, dev_pki, test_tokens):
     _, base = gateway
-    ok = await call(f"{base}/api/v1/tenants/0448/inbox", ca=dev_pki.ca_cert, token=BACKOFFICE_TOKEN)
+    inbox = f"{base}/api/v1/tenants/%s/inbox"
+    ok = await call(inbox % "0448", ca=dev_pki.ca_cert, token=test_tokens["backoffice"])
     assert ok[:2] == (200, {"tenant": "Texel", "token": "backoffice Texel"})
-    other_tenant = await call(f"{base}/api/v1/tenants/0400/inbox", ca=dev_pki.ca_cert, token=BACKOFFICE_TOKEN)
+    other_tenant = await call(inbox % "0400", ca=dev_pki.ca_cert, token=test_tokens["backoffice"])
     assert other_tenant[:2] == (403, {"errors": [{"message": "not authorised for tenant 0400"}]})
-    unknown_tenant = await call(f"{base}/api/v1/tenants/0363/inbox", ca=dev_pki.ca_cert, token=OPERATOR_TOKEN)
+    unknown_tenant = await call(inbox % "0363", ca=dev_pki.ca_cert, token=test_tokens["operator"])
     assert unknown_tenant[0] == 404
-    operator = await call(f"{base}/api/v1/tenants/0400/inbox", ca=dev_pki.ca_cert, token=OPERATOR_TOKEN)
+    operator = await call(inbox % "0400", ca=dev_pki.ca_cert, token=test_tokens["operator"])
     assert operator[:2] == (200, {"tenant": "Den Helder", "token": "operator"})
-    wrong_role = await call(f"{base}/metrics", ca=dev_pki.ca_cert, token=BACKOFFICE_TOKEN)
+    wrong_role = await call(f"{base}/metrics", ca=dev_pki.ca_cert, token=test_tokens["backoffice"])
     assert wrong_role[0] == 403 and "role backoffice" in wrong_role[1]["errors"][0]["message"]
 
 
@@ -158,9 +138,9 @@ async def test_provider_certificate_does_not_open_token_routes(gateway, dev_pki)
     assert status == 401
 
 
-async def test_token_does_not_open_provider_routes(gateway, dev_pki):
+async def test_token_does_not_open_provider_routes(gateway, dev_pki, test_tokens):
     _, base = gateway
-    status, body, _ = await call(f"{base}/istandaarden/whoami", ca=dev_pki.ca_cert, token=OPERATOR_TOKEN)
+    status, body, _ = await call(f"{base}/istandaarden/whoami", ca=dev_pki.ca_cert, token=test_tokens["operator"])
     assert status == 403 and "this route is for provider" in body["errors"][0]["message"]
 
 
@@ -170,39 +150,41 @@ async def test_route_without_access_rule_is_refused(gateway, dev_pki):
     assert (status, body) == (403, {"errors": [{"message": "this route has no access rule"}]})
 
 
-async def test_errors_are_json(gateway, dev_pki):
+async def test_errors_are_json(gateway, dev_pki, test_tokens):
     _, base = gateway
     status, body, _ = await call(f"{base}/nope", ca=dev_pki.ca_cert)
     assert (status, body) == (404, {"errors": [{"message": "Not Found"}]})
     status, body, headers = await call(f"{base}/healthz", ca=dev_pki.ca_cert, method="POST")
     assert status == 405 and body["errors"] and headers["Allow"] == "GET"
-    status, body, _ = await call(f"{base}/broken", ca=dev_pki.ca_cert, token=OPERATOR_TOKEN)
+    status, body, _ = await call(f"{base}/broken", ca=dev_pki.ca_cert, token=test_tokens["operator"])
     assert status == 500 and "123456782" not in str(body)
-    status, body, _ = await call(f"{base}/refuse", ca=dev_pki.ca_cert, token=OPERATOR_TOKEN)
-    assert (status, body) == (422, {"errors": [{"message": "WMO315 is not well-formed", "line": 3, "path": "/Bericht"}]})
+    status, body, _ = await call(f"{base}/refuse", ca=dev_pki.ca_cert, token=test_tokens["operator"])
+    assert (status, body) == (
+        422, {"errors": [{"message": "WMO315 is not well-formed", "line": 3, "path": "/Bericht"}]}
+    )
 
 
-async def test_body_over_the_limit_is_413(gateway, dev_pki):
+async def test_body_over_the_limit_is_413(gateway, dev_pki, test_tokens):
     _, base = gateway
-    small = await call(f"{base}/echo", ca=dev_pki.ca_cert, token=BACKOFFICE_TOKEN, method="POST", data=b"x" * 100)
+    token = test_tokens["backoffice"]
+    small = await call(f"{base}/echo", ca=dev_pki.ca_cert, token=token, method="POST", data=b"x" * 100)
     assert small[:2] == (200, {"size": 100})
-    status, body, _ = await call(f"{base}/echo", ca=dev_pki.ca_cert, token=BACKOFFICE_TOKEN, method="POST",
-                                 data=b"x" * 5000)
+    status, body, _ = await call(f"{base}/echo", ca=dev_pki.ca_cert, token=token, method="POST", data=b"x" * 5000)
     assert status == 413 and "4096" in body["errors"][0]["message"]
 
 
-async def test_metrics_count_requests_by_route_template(gateway, dev_pki):
+async def test_metrics_count_requests_by_route_template(gateway, dev_pki, test_tokens):
     _, base = gateway
-    await call(f"{base}/api/v1/tenants/0448/inbox", ca=dev_pki.ca_cert, token=BACKOFFICE_TOKEN)
-    status, text, headers = await call(f"{base}/metrics", ca=dev_pki.ca_cert, token=OPERATOR_TOKEN)
+    await call(f"{base}/api/v1/tenants/0448/inbox", ca=dev_pki.ca_cert, token=test_tokens["backoffice"])
+    status, text, headers = await call(f"{base}/metrics", ca=dev_pki.ca_cert, token=test_tokens["operator"])
     assert status == 200 and headers["Content-Type"].startswith("text/plain")
     assert ('ketenpoort_http_requests_total{method="GET",route="/api/v1/tenants/{gemeentecode}/inbox",'
             'status="200"} 1.0') in text
     assert "/api/v1/tenants/0448" not in text
 
 
-async def test_readyz_runs_the_registered_checks(dev_pki):
-    app = create_app(make_config(dev_pki))
+async def test_readyz_runs_the_registered_checks(dev_pki, gateway_config, test_tokens):
+    app = create_app(gateway_config)
     state = {"up": True}
 
     async def store_check():
@@ -213,10 +195,10 @@ async def test_readyz_runs_the_registered_checks(dev_pki):
     server = await start_server(app, app[CONFIG_KEY].gateway)
     try:
         url = server.base_url.replace("127.0.0.1", "localhost") + "/readyz"
-        status, body, _ = await call(url, ca=dev_pki.ca_cert, token=OPERATOR_TOKEN)
+        status, body, _ = await call(url, ca=dev_pki.ca_cert, token=test_tokens["operator"])
         assert (status, body) == (200, {"status": "ready", "checks": {"store": "ok"}})
         state["up"] = False
-        status, body, _ = await call(url, ca=dev_pki.ca_cert, token=OPERATOR_TOKEN)
+        status, body, _ = await call(url, ca=dev_pki.ca_cert, token=test_tokens["operator"])
         assert (status, body) == (503, {"status": "not ready",
                                         "checks": {"store": "ConnectionError: store unreachable"}})
     finally:
@@ -235,15 +217,15 @@ async def test_openapi_lists_routes_with_their_security(gateway, dev_pki):
     assert "/undeclared" not in document["paths"]
 
 
-async def test_request_time_limit_answers_503(dev_pki, aiohttp_client):
+async def test_request_time_limit_answers_503(gateway_config, aiohttp_client, test_tokens):
     async def slow(request):
         await asyncio.sleep(5)
         return web.json_response({})
 
-    app = create_app(make_config(dev_pki, request_timeout=0.1))
+    app = create_app(with_limits(gateway_config, request_timeout=0.1))
     add_route(app, "GET", "/slow", slow, access=OPERATOR, summary="slow")
     client = await aiohttp_client(app)
-    response = await client.get("/slow", headers={"Authorization": f"Bearer {OPERATOR_TOKEN}"})
+    response = await client.get("/slow", headers={"Authorization": "Bearer " + test_tokens["operator"]})
     assert response.status == 503
     assert await response.json() == {"errors": [{"message": "the request took longer than 0.1 s"}]}
 
