@@ -13,11 +13,10 @@ from lxml import etree
 from lxml.builder import ElementMaker
 
 from connectors.corv.soap import envelope
-from connectors.corv.stuf import BG_NS, JZ_NS, NSMAP, STUF_NS
+from connectors.corv.stuf import BG_NS, JZ_NS, NSMAP, STUF_NS, XMIME_NS as XMIME
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
-XMIME = "http://www.w3.org/2005/05/xmlmime"
-JZ = ElementMaker(namespace=JZ_NS, nsmap={**NSMAP, "xsi": XSI, "xmime": XMIME})
+JZ = ElementMaker(namespace=JZ_NS, nsmap={**NSMAP, "xsi": XSI})
 BG = ElementMaker(namespace=BG_NS)
 StUF = ElementMaker(namespace=STUF_NS)
 

@@ -11,7 +11,8 @@ from lxml import etree
 STUF_NS = "http://www.egem.nl/StUF/StUF0301"
 JZ_NS = "http://www.stufstandaarden.nl/koppelvlak/jz0100"
 BG_NS = "http://www.egem.nl/StUF/sector/bg/0310"
-NSMAP = {"StUF": STUF_NS, "JZ": JZ_NS, "BG": BG_NS}
+XMIME_NS = "http://www.w3.org/2005/05/xmlmime"
+NSMAP = {"StUF": STUF_NS, "JZ": JZ_NS, "BG": BG_NS, "xmime": XMIME_NS}
 _S = f"{{{STUF_NS}}}"
 
 # StUF 03.01 foutcodes this connector answers with: code → (plek, omschrijving). "client" means the sender's
