@@ -156,41 +156,52 @@ async def accepted(register, root):
     return findings
 
 
-async def test_start_without_toewijzing_is_9019(reference_dir):
-    findings = await rules.check_message(jw(reference_dir, "JW305"), CONTEXT, rules.InMemoryRegister())
-    assert [(f.rule, f.retourcode, f.path) for f in findings] == [
-        ("TR019", "9019", "Client/StartProducten/StartProduct[1]"),
-        ("TR019", "9019", "Client/StartProducten/StartProduct[2]")]
+START, STOP = "Client/StartProducten/StartProduct", "Client/StopProducten/StopProduct"
 
 
-async def test_start_stop_flow_on_allocated_products(reference_dir):
+def both(path: str, first: str, second: str | None = None):
+    """Set a value in both products of the JW305 or JW307 example."""
+    return [set_text(path, first), set_text(path.replace("Product/", "Product[2]/", 1), second or first)]
+
+
+A, S, T = ("JW301",), ("JW305",), ("JW307",)  # the examples as they are
+RESTART = ("JW305", *both(f"{START}/Begindatum", "2026-04-04", "2026-04-14"))
+TEMPORARY_STOP = ("JW307", *both(f"{STOP}/RedenBeeindiging", "20"))
+# (expected rules, earlier messages, the message checked): a variant is a tuple (example, *changes).
+SCENARIOS = [
+    ({"TR019"}, [], S),
+    ({"TR074"}, [A, S], S),
+    (set(), [A, S], ("JW305", *both(f"{START}/StatusAanlevering", "2"))),
+    ({"TR326"}, [A, S], RESTART),
+    (set(), [A, S, T], RESTART),
+    (set(), [A, S], ("JW305", *both(f"{START}/StatusAanlevering", "3"))),
+    ({"TR063"}, [A], ("JW305", *both(f"{START}/StatusAanlevering", "3"))),
+    ({"TR071"}, [A, S, T], ("JW305", *both(f"{START}/StatusAanlevering", "3"))),
+    (set(), [A, S], T),
+    ({"TR382", "TR069"}, [A], T),
+    ({"TR074", "TR415"}, [A, S, T], T),
+    ({"TR413"}, [A, S, TEMPORARY_STOP], ("JW307", *both(f"{STOP}/RedenBeeindiging", "20"),
+                                         *both(f"{STOP}/Einddatum", "2026-07-18"))),
+    ({"TR414"}, [A, S, TEMPORARY_STOP], ("JW307", *both(f"{STOP}/Einddatum", "2026-07-16"))),
+    (set(), [A, S, TEMPORARY_STOP], ("JW307", *both(f"{STOP}/Einddatum", "2026-07-18"))),
+    (set(), [A, S, T], ("JW307", *both(f"{STOP}/StatusAanlevering", "3"))),
+    ({"TR063"}, [A, S], ("JW307", *both(f"{STOP}/StatusAanlevering", "3"))),
+]
+
+
+@pytest.mark.parametrize("case", SCENARIOS, ids=lambda case: "+".join(sorted(case[0])) or "none")
+async def test_start_and_stop_scenarios(reference_dir, case):
+    """The earlier messages accepted (A: the JW301 example allocating 300201 and 300202), then one checked."""
+    expected, earlier, checked = case
     register = rules.InMemoryRegister()
-    assert await accepted(register, load(reference_dir, "JW301")) == []
-    assert await accepted(register, jw(reference_dir, "JW305")) == []
-    assert await accepted(register, jw(reference_dir, "JW307")) == []
-
-
-async def test_second_first_delivery_is_9074(reference_dir):
-    register = rules.InMemoryRegister()
-    await accepted(register, load(reference_dir, "JW301"))
-    await accepted(register, jw(reference_dir, "JW305"))
-    again = await rules.check_message(jw(reference_dir, "JW305"), CONTEXT, register)
-    assert {(f.rule, f.retourcode) for f in again} == {("TR074", "9074")}
-    start = "Client/StartProducten/StartProduct"
-    changed = jw(reference_dir, "JW305", set_text(f"{start}/StatusAanlevering", "2"),
-                 set_text(f"{start}[2]/StatusAanlevering", "2"))
-    assert await rules.check_message(changed, CONTEXT, register) == []
-    later = jw(reference_dir, "JW305", set_text(f"{start}/Begindatum", "2026-04-04"),
-               set_text(f"{start}[2]/Begindatum", "2026-04-14"))
-    assert await rules.check_message(later, CONTEXT, register) == []
-
-
-async def test_stop_repeated_is_9074(reference_dir):
-    register = rules.InMemoryRegister()
-    await accepted(register, load(reference_dir, "JW301"))
-    await accepted(register, jw(reference_dir, "JW307"))
-    again = await rules.check_message(jw(reference_dir, "JW307"), CONTEXT, register)
-    assert {(f.rule, f.retourcode) for f in again} == {("TR074", "9074")}
+    for name, *changes in earlier:
+        root = load(reference_dir, name) if name == "JW301" else jw(reference_dir, name, *changes)
+        assert await accepted(register, root) == []
+    name, *changes = checked
+    findings = await rules.check_message(jw(reference_dir, name, *changes), CONTEXT, register)
+    assert {f.rule for f in findings} == expected
+    assert all(f.path.startswith(("Client/StartProducten/StartProduct[", "Client/StopProducten/StopProduct["))
+               for f in findings)
 
 
 # -- extracting register records --
@@ -239,7 +250,7 @@ async def test_rejected_prestaties_do_not_count(reference_dir):
 
 def test_every_rule_with_register_has_a_firing_and_a_holding_case():
     implemented = {r.code for r in rules.all_rules() if r.implemented and r.check.uses_register}
-    flow_tested = {"TR019", "TR074"}  # the start/stop tests above fire and hold them
+    flow_tested = {code for case in SCENARIOS for code in case[0]}  # fired and held in the scenarios
     assert implemented - flow_tested <= {c[0] for c in FIRES}
     # These hold in test_the_declaratie_example_fits_its_toewijzingen, which expects no finding at all.
     baseline_only = {"TR338", "TR339", "TR340", "TR384", "TR314"}
