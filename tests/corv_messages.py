@@ -182,23 +182,33 @@ def notificatie_di01(status: str = "Onderzoek afgerond", *, bsn: str | None = "9
                *parts))
 
 
+def signaal_behandelen():
+    return entity(BG, "isVan", "ZAKZKT", entity(BG, "gerelateerde", "ZKT", BG.omschrijvingGeneriek("Signaal behandelen")))
+
+
+def jeugdige(bsn: str, geslachtsnaam: str, geboortedatum: str):
+    return entity(BG, "heeftBetrekkingOp", "ZAKOBJ",
+                  BG.gerelateerde(entity(BG, "natuurlijkPersoon", "NPS", BG("inp.bsn", bsn),
+                                         BG.geslachtsnaam(geslachtsnaam), BG.geboortedatum(geboortedatum))),
+                  BG.omschrijving("jeugdige"))
+
+
+def initiator(organisatie: str, contactpersoon: str):
+    return entity(BG, "heeftAlsInitiator", "ZAKBTRINI",
+                  BG.gerelateerde(entity(BG, "nietNatuurlijkPersoon", "NNP", BG.statutaireNaam(organisatie))),
+                  entity(BG, "heeftAlsAanspreekpunt", "ZAKBTRINICTP",
+                         entity(BG, "gerelateerde", "CTP", BG.naam(contactpersoon))))
+
+
 def notificatiejr_di01(afzender: tuple[str, str], *, referentienummer: str = "NOTJR-000001") -> etree._Element:
     """A notificatiejrDi01 (jeugdreclassering) from the OM or the Raad to Texel."""
     return JZ.notificatiejrDi01(
         stuurgegevens("notificatiejrDi01", afzender, GEMEENTE, referentienummer),
         entity(JZ, "object", "ZAK",
                extra(soortJeugdreclassering="gedwongen" if afzender[0] == "OM" else "vrijwillig"),
-               entity(BG, "isVan", "ZAKZKT", entity(BG, "gerelateerde", "ZKT",
-                                                    BG.omschrijvingGeneriek("Signaal behandelen"))),
-               entity(BG, "heeftBetrekkingOp", "ZAKOBJ",
-                      BG.gerelateerde(entity(BG, "natuurlijkPersoon", "NPS", BG("inp.bsn", "999990032"),
-                                             BG.geslachtsnaam("Bakker"), BG.geboortedatum("20080212"))),
-                      BG.omschrijving("jeugdige")),
-               entity(BG, "heeftAlsInitiator", "ZAKBTRINI",
-                      BG.gerelateerde(entity(BG, "nietNatuurlijkPersoon", "NNP",
-                                             BG.statutaireNaam(afzender[0]))),
-                      entity(BG, "heeftAlsAanspreekpunt", "ZAKBTRINICTP",
-                             entity(BG, "gerelateerde", "CTP", BG.naam("Contactpersoon JR"))))))
+               signaal_behandelen(),
+               jeugdige("999990032", "Bakker", "20080212"),
+               initiator(afzender[0], "Contactpersoon JR")))
 
 
 def zorgmelding_di01(*, referentienummer: str = "ZM-000001") -> etree._Element:
@@ -209,20 +219,13 @@ def zorgmelding_di01(*, referentienummer: str = "ZM-000001") -> etree._Element:
         entity(JZ, "object", "ZAK",
                BG.kenmerk(BG.kenmerk("PL-2025-4711"), BG.bron("Zorgmelding")),
                extra(soortZorgmelding="huiselijk geweld"),
-               entity(BG, "isVan", "ZAKZKT", entity(BG, "gerelateerde", "ZKT",
-                                                    BG.omschrijvingGeneriek("Signaal behandelen"))),
-               entity(BG, "heeftBetrekkingOp", "ZAKOBJ",
-                      BG.gerelateerde(entity(BG, "natuurlijkPersoon", "NPS", BG("inp.bsn", "999990044"),
-                                             BG.geslachtsnaam("de Groot"), BG.geboortedatum("20120405"))),
-                      BG.omschrijving("jeugdige")),
+               signaal_behandelen(),
+               jeugdige("999990044", "de Groot", "20120405"),
                entity(BG, "heeftAlsBelanghebbende", "ZAKBTRBLH",
                       BG.gerelateerde(entity(BG, "natuurlijkPersoon", "NPS", BG("inp.bsn", "999990056"),
                                              BG.geslachtsnaam("de Groot"))),
                       BG.omschrijving("ouder met gezag")),
-               entity(BG, "heeftAlsInitiator", "ZAKBTRINI",
-                      BG.gerelateerde(entity(BG, "nietNatuurlijkPersoon", "NNP", BG.statutaireNaam("Politie"))),
-                      entity(BG, "heeftAlsAanspreekpunt", "ZAKBTRINICTP",
-                             entity(BG, "gerelateerde", "CTP", BG.naam("Wijkagent")))),
+               initiator("Politie", "Wijkagent"),
                entity(BG, "heeftRelevant", "ZAKEDC", entity(
                    BG, "gerelateerde", "EDC", BG("dct.omschrijving", "Zorgmelding"), BG.creatiedatum("20250316"),
                    BG.inhoud(melding, {f"{{{XMIME}}}contentType": "application/pdf"})))))
@@ -237,8 +240,7 @@ def zorgmelding_terugkoppeling_di01(resultaat: str = "Vervolgactie nodig", *,
                BG.identificatie("0448-ZM-2025-001"),
                BG.kenmerk(BG.kenmerk("PL-2025-4711"), BG.bron("Zorgmelding")),
                BG.resultaat(BG.omschrijving(resultaat)),
-               entity(BG, "isVan", "ZAKZKT", entity(BG, "gerelateerde", "ZKT",
-                                                    BG.omschrijvingGeneriek("Signaal behandelen"))),
+               signaal_behandelen(),
                entity(BG, "heeftBetrekkingOp", "ZAKOBJ",
                       BG.gerelateerde(entity(BG, "natuurlijkPersoon", "NPS", BG("inp.bsn", "999990044"),
                                              BG.geslachtsnaam("de Groot"))),
