@@ -8,7 +8,8 @@
 `catalogue.all_rules()` lists every rule of the standards with `implemented` true/false.
 """
 from connectors.istandaarden.rules import (  # noqa: F401  (importing registers the check functions)
-    client, contract, dates, declaratie, declaratie_history, overlap, prestatie, regie, verzoek, volume,
+    antwoord_history, client, contract, dates, declaratie, declaratie_history, overlap, prestatie, regie,
+    toewijzing_history, verzoek, verzoek_history, volume,
 )
 from connectors.istandaarden.rules.catalogue import Rule, all_rules, coverage, rules_for
 from connectors.istandaarden.rules.engine import check_document, check_message, rejects_message

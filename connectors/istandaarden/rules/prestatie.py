@@ -4,6 +4,7 @@ from __future__ import annotations
 import calendar
 from datetime import date
 
+from connectors.istandaarden.rules.declaratie import prestaties
 from connectors.istandaarden.rules.history import MessagePrestatie, message_prestaties, unit_factor
 from connectors.istandaarden.rules.message import Message
 from connectors.istandaarden.rules.model import RuleContext, Violation, rule
@@ -121,4 +122,16 @@ async def einddatum_last_of_month(message: Message, context: RuleContext, regist
             violations.append(_violation(p, f"ProductPeriode ends {end}, expected {expected} (last day of the month "
                                             "or the Einddatum of the ToegewezenProduct)", message,
                                          "ProductPeriode/Einddatum"))
+    return violations
+
+
+@rule("TR319")
+def productperiode_within_declaratieperiode(message: Message, context: RuleContext) -> list[Violation]:
+    end = message.date(message.root, "Declaratie/DeclaratiePeriode/Einddatum")
+    violations = []
+    for element in prestaties(message):
+        period_end = message.date(element, "ProductPeriode/Einddatum")
+        if end and period_end and period_end > end:
+            violations.append(Violation(element, f"ProductPeriode ends {period_end}, after the DeclaratiePeriode "
+                                                 f"({end})", message.find(element, "ProductPeriode/Einddatum")))
     return violations

@@ -1,0 +1,35 @@
+"""Every implemented rule has a test that makes it fire and one where it holds."""
+from __future__ import annotations
+
+import test_rules_document as document
+import test_rules_register as register
+import test_rules_requests as requests
+
+from connectors.istandaarden import rules
+
+# Tested with their own context in test_rules_document (products, tariffs, today).
+CONTEXT_TESTS = {"TR135", "TR381", "TR418"}
+
+
+def _codes(*tables) -> set[str]:
+    return {case[0] for table in tables for case in table}
+
+
+def _scenario_codes(*tables) -> set[str]:
+    return {code for table in tables for case in table for code in case[0]}
+
+
+def test_every_implemented_rule_fires_in_a_test():
+    fires = (_codes(document.FIRES, register.FIRES, requests.FIRES)
+             | _scenario_codes(register.SCENARIOS, requests.ALLOCATION_CASES) | requests.ANSWER_FIRES | CONTEXT_TESTS)
+    implemented = {r.code for r in rules.all_rules() if r.implemented}
+    assert implemented - fires == set()
+
+
+def test_every_implemented_rule_holds_in_a_test():
+    holds = (_codes(document.HOLDS, register.HOLDS, requests.HOLDS) | register.BASELINE_HOLDS
+             | requests.BASELINE_HOLDS | CONTEXT_TESTS)
+    # The start/stop scenarios assert the exact set of rules that fire, and include cases where none does.
+    holds |= _scenario_codes(register.SCENARIOS)
+    implemented = {r.code for r in rules.all_rules() if r.implemented}
+    assert implemented - holds == set()
