@@ -19,7 +19,9 @@ from gateway.metrics import Metrics
 from gateway.openapi import OpenApi
 from gateway.routing import add_route
 
-ROUTE_MODULES: tuple[str, ...] = ()
+ROUTE_MODULES: tuple[str, ...] = (
+    "gateway.lookups", "gateway.services", "gateway.istandaarden_routes", "gateway.backoffice_routes",
+)
 READINESS_TIMEOUT = 5.0
 
 
