@@ -153,28 +153,6 @@ async def test_stuf_bg_answer_invalid_against_the_schema_is_malformed(dev_pki, m
         await ask(stuf_client(dev_pki, mtls_partner))
 
 
-async def test_stuf_bg_timeout(dev_pki, mtls_partner, reference_dir):
-    answer = render_stuf_bg_example(reference_dir, "StufBgResponse.xml")
-    slow = SlowAnswer(mtls_partner, Response(answer))
-    mtls_partner.expect_request(STUF_PATH).respond_with_handler(slow)
-
-    with pytest.raises(Timeout):
-        await ask(stuf_client(dev_pki, mtls_partner, timeout=0.2))
-    slow.finish()
-
-
-async def test_stuf_bg_partner_rejects_a_client_certificate_of_another_ca(dev_pki, mtls_partner):
-    with pytest.raises(TlsError):
-        await ask(stuf_client(dev_pki, mtls_partner, client=dev_pki.other_ca_client))
-    assert mtls_partner.log == []
-
-
-async def test_stuf_bg_client_rejects_a_partner_it_does_not_trust(dev_pki, mtls_partner):
-    with pytest.raises(TlsError, match="certificate"):
-        await ask(stuf_client(dev_pki, mtls_partner, ca=dev_pki.other_ca_cert))
-    assert mtls_partner.log == []
-
-
 # --- Haal Centraal BRP Personen --------------------------------------------------------------------------------
 
 async def test_haal_centraal_found_person_with_purpose_headers(dev_pki, mtls_partner):
@@ -244,24 +222,34 @@ async def test_haal_centraal_malformed_answers(dev_pki, mtls_partner, body, reas
         await ask(hc_client(dev_pki, mtls_partner))
 
 
-async def test_haal_centraal_timeout(dev_pki, mtls_partner):
-    slow = SlowAnswer(mtls_partner, Response(json.dumps({"personen": []})))
-    mtls_partner.expect_request(HC_PATH).respond_with_handler(slow)
+# --- both backends ----------------------------------------------------------------------------------------------
+
+BACKENDS = pytest.mark.parametrize("make, path", [(stuf_client, STUF_PATH), (hc_client, HC_PATH)],
+                                   ids=["stuf-bg", "haal-centraal"])
+
+
+@BACKENDS
+async def test_no_answer_within_the_timeout_is_a_timeout(dev_pki, mtls_partner, make, path):
+    slow = SlowAnswer(mtls_partner, Response(b""))
+    mtls_partner.expect_request(path).respond_with_handler(slow)
 
     with pytest.raises(Timeout):
-        await ask(hc_client(dev_pki, mtls_partner, timeout=0.2))
+        await ask(make(dev_pki, mtls_partner, timeout=0.2))
     slow.finish()
 
 
-async def test_haal_centraal_partner_rejects_a_client_certificate_of_another_ca(dev_pki, mtls_partner):
+@BACKENDS
+async def test_partner_rejects_a_client_certificate_of_another_ca(dev_pki, mtls_partner, make, path):
     with pytest.raises(TlsError):
-        await ask(hc_client(dev_pki, mtls_partner, client=dev_pki.other_ca_client))
+        await ask(make(dev_pki, mtls_partner, client=dev_pki.other_ca_client))
     assert mtls_partner.log == []
 
 
-async def test_haal_centraal_client_rejects_a_partner_it_does_not_trust(dev_pki, mtls_partner):
+@BACKENDS
+async def test_client_rejects_a_partner_it_does_not_trust(dev_pki, mtls_partner, make, path):
     with pytest.raises(TlsError, match="certificate"):
-        await ask(hc_client(dev_pki, mtls_partner, ca=dev_pki.other_ca_cert))
+        await ask(make(dev_pki, mtls_partner, ca=dev_pki.other_ca_cert))
+    assert mtls_partner.log == []
 
 
 @pytest.mark.parametrize("make", [stuf_client, hc_client])
