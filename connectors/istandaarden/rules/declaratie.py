@@ -47,7 +47,8 @@ def totaal_is_sum_of_prestaties(message: Message, context: RuleContext) -> Itera
         return
     if total != sum(amounts):
         yield Violation(declaratie, f"TotaalIngediendBedrag {total} differs from the sum of the Prestaties "
-                                    f"({sum(amounts)}, credit negative)", message.find(declaratie, "TotaalIngediendBedrag"))
+                                    f"({sum(amounts)}, credit negative)",
+                        message.find(declaratie, "TotaalIngediendBedrag"))
 
 
 @rule("TR342")

@@ -44,8 +44,8 @@ def _periods(message: Message, path: str, begin: str, end: str) -> list[Period]:
     for record in message.findall(message.root, path):
         start = message.date(record, begin)
         if start is not None:
-            periods.append(Period(record, message.text(record, "Product/Categorie"), message.text(record, "Product/Code"),
-                                  start, message.date(record, end)))
+            product = message.text(record, "Product/Categorie"), message.text(record, "Product/Code")
+            periods.append(Period(record, *product, start, message.date(record, end)))
     return periods
 
 

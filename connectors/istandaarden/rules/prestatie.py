@@ -30,24 +30,24 @@ async def prestatie_has_toewijzing(message: Message, context: RuleContext, regis
     ]
 
 
+async def _as_allocated(message: Message, register: Register, field: str, element: str) -> list[Violation]:
+    """A Prestatie's `field` must equal the ToegewezenProduct's where that has one."""
+    return [
+        _violation(p, f"{element} {getattr(p.record, field)} differs from the allocated "
+                      f"{getattr(p.toewijzing, field)}", message, element)
+        for p in await _allocated(message, register)
+        if getattr(p.toewijzing, field) is not None and getattr(p.record, field) != getattr(p.toewijzing, field)
+    ]
+
+
 @rule("TR339", uses_register=True)
 async def productcategorie_as_allocated(message: Message, context: RuleContext, register: Register) -> list[Violation]:
-    return [
-        _violation(p, f"ProductCategorie {p.record.categorie} differs from the allocated {p.toewijzing.categorie}",
-                   message, "ProductCategorie")
-        for p in await _allocated(message, register)
-        if p.toewijzing.categorie is not None and p.record.categorie != p.toewijzing.categorie
-    ]
+    return await _as_allocated(message, register, "categorie", "ProductCategorie")
 
 
 @rule("TR340", uses_register=True)
 async def productcode_as_allocated(message: Message, context: RuleContext, register: Register) -> list[Violation]:
-    return [
-        _violation(p, f"ProductCode {p.record.code} differs from the allocated {p.toewijzing.code}", message,
-                   "ProductCode")
-        for p in await _allocated(message, register)
-        if p.toewijzing.code is not None and p.record.code != p.toewijzing.code
-    ]
+    return await _as_allocated(message, register, "code", "ProductCode")
 
 
 @rule("TR341", uses_register=True)

@@ -48,7 +48,8 @@ async def no_pending_request(message: Message, context: RuleContext, register: R
     tenant, agb = message.gemeente or "", message.aanbieder or ""
     client = message.find(message.root, "Client")
     bsn = message.text(client, "Bsn")
-    allocated = {t.referentie_aanbieder for t in await register.toewijzingen(message.standard, tenant, agb=agb, bsn=bsn)}
+    toewijzingen = await register.toewijzingen(message.standard, tenant, agb=agb, bsn=bsn)
+    allocated = {t.referentie_aanbieder for t in toewijzingen}
     for verzoek in await register.verzoeken(message.standard, agb, tenant=tenant, bsn=bsn):
         if verzoek.referentie_aanbieder in allocated:
             continue
@@ -143,20 +144,23 @@ async def omvang_for_specific_product(message: Message, context: RuleContext, re
             if toewijzing.code is not None and message.find(element, "Omvang") is None]
 
 
-@rule("TR412", uses_register=True)
-async def no_omvang_without_code(message: Message, context: RuleContext, register: Register) -> list[Violation]:
-    return [Violation(element, "the ToegewezenProduct has no product code: leave Omvang out",
+async def _omvang_left_out(message: Message, register: Register, field: str, what: str) -> list[Violation]:
+    """For a generic ToegewezenProduct without `field` (code or categorie), the TeWijzigenProduct has no Omvang."""
+    return [Violation(element, f"the ToegewezenProduct has no {what}: leave Omvang out",
                       message.find(element, "Omvang"))
             for element, toewijzing in await _te_wijzigen(message, register)
-            if toewijzing.code is None and _generic(toewijzing) and message.find(element, "Omvang") is not None]
+            if getattr(toewijzing, field) is None and _generic(toewijzing)
+            and message.find(element, "Omvang") is not None]
+
+
+@rule("TR412", uses_register=True)
+async def no_omvang_without_code(message: Message, context: RuleContext, register: Register) -> list[Violation]:
+    return await _omvang_left_out(message, register, "code", "product code")
 
 
 @rule("TR375", uses_register=True)
 async def no_omvang_without_product(message: Message, context: RuleContext, register: Register) -> list[Violation]:
-    return [Violation(element, "the ToegewezenProduct has no product: leave Omvang out",
-                      message.find(element, "Omvang"))
-            for element, toewijzing in await _te_wijzigen(message, register)
-            if toewijzing.categorie is None and _generic(toewijzing) and message.find(element, "Omvang") is not None]
+    return await _omvang_left_out(message, register, "categorie", "product")
 
 
 async def _antwoord(message: Message, register: Register) -> tuple[etree._Element | None, str | None, list]:
