@@ -10,7 +10,7 @@ from connectors.istandaarden import rules
 from connectors.istandaarden.retour import build_retour
 from connectors.istandaarden.rules.register import Antwoord, Bericht, Verzoek
 from rules_support import (
-    AGB, TENANT, add_after, earlier_prestatie, fired_with, load, set_text, toewijzing, variant,
+    AGB, TENANT, add_after, earlier_prestatie, fired_with, load, remove, set_text, toewijzing, variant,
 )
 
 TE_WIJZIGEN = "Client/Verzoek/TeWijzigenProducten/TeWijzigenProduct"
@@ -28,10 +28,11 @@ def antwoord(reference: str, verzoek_antwoord: str) -> Antwoord:
 
 
 def current_toewijzingen(ongewijzigd: dict | None = None, te_wijzigen: dict | None = None) -> list:
-    """What the WMO317 example asks about: 10071 unchanged, 10072 (generic, from its Dagtekening) to change."""
+    """What the WMO317 example asks about: 10071 unchanged, 10072 (generic begeleiding from the Dagtekening) to
+    change; the example's NieuwProduct is 01/01A12 from the Dagtekening."""
     return [
         toewijzing(BSN, "10071", "01A01", **(ongewijzigd or {})),
-        toewijzing(BSN, "10072", None, **{"ingangsdatum": date(2023, 4, 2), **(te_wijzigen or {})}),
+        toewijzing(BSN, "10072", None, **{"categorie": "02", "ingangsdatum": date(2023, 4, 2), **(te_wijzigen or {})}),
     ]
 
 
@@ -53,6 +54,8 @@ FIRES = [
     ("TR412", "WMO317", current_toewijzingen(), OMVANG),
     ("TR375", "WMO317", current_toewijzingen(te_wijzigen={"categorie": None}), OMVANG),
     ("TR304", "WMO317", [], []),
+    ("TR361", "WMO317", current_toewijzingen({"code": "01A12"}), []),
+    ("TR361", "WMO317", current_toewijzingen(te_wijzigen={"categorie": "01"}), []),
     ("TR359", "WMO319", [toewijzing(BSN, "10071", "01A01", referentie_aanbieder="9003")], []),
     ("TR360", "WMO319", [antwoord("9003", "2")], [set_text("Antwoord/VerzoekAntwoord", "2")]),
     ("TR365", "WMO319", [antwoord("9003", "1")], []),
@@ -74,6 +77,11 @@ HOLDS = [
     ("TR411", "WMO317", current_toewijzingen(te_wijzigen={"code": "01A02"}), OMVANG),
     ("TR412", "WMO317", current_toewijzingen(te_wijzigen={"code": "01A02"}), OMVANG),
     ("TR412", "WMO317", current_toewijzingen(te_wijzigen={"einddatum": date(2020, 12, 31)}), OMVANG),
+    ("TR361", "WMO317", current_toewijzingen({"code": "01A12", "einddatum": date(2023, 4, 1)}),
+     [remove(ONGEWIJZIGD)]),
+    ("TR361", "WMO317", current_toewijzingen({"code": "01A12"}),
+     [set_text("Client/Verzoek/NieuweProducten/NieuwProduct/GewensteIngangsdatum", "2024-01-01"),
+      set_text("Client/Verzoek/NieuweProducten/NieuwProduct/Einddatum", "2024-06-30")]),
     ("TR359", "WMO319", [toewijzing(BSN, "10071", "01A01", referentie_aanbieder="9002")], []),
     ("TR360", "WMO319", [], [set_text("Antwoord/VerzoekAntwoord", "2")]),
     ("TR365", "WMO319", [antwoord("9003", "2")], []),

@@ -14,6 +14,7 @@ from connectors.istandaarden.rules.model import RuleContext, Violation, rule
 _WMO_STACKABLE = {"11", "12", "13", "14"}
 # A toewijzing ended on its start date with RedenWijziging 01 or 13 is withdrawn: it does not count (TR302).
 _WITHDRAWN = {"01", "13"}
+NIEUW = "Client/Verzoek/NieuweProducten/NieuwProduct"
 
 
 @dataclass(frozen=True)
@@ -39,7 +40,7 @@ def same_product(a: Period, b: Period, standard: str) -> bool:
     return (a.categorie, a.code) == (b.categorie, b.code)
 
 
-def _periods(message: Message, path: str, begin: str, end: str) -> list[Period]:
+def periods_of(message: Message, path: str, begin: str, end: str) -> list[Period]:
     periods = []
     for record in message.findall(message.root, path):
         start = message.date(record, begin)
@@ -60,7 +61,7 @@ def overlapping(message: Message, periods: list[Period]) -> Iterator[Violation]:
 @rule("TR302")
 def toegewezen_products_do_not_overlap(message: Message, context: RuleContext) -> Iterator[Violation]:
     periods = [
-        p for p in _periods(message, "Client/ToegewezenProducten/ToegewezenProduct", "Ingangsdatum", "Einddatum")
+        p for p in periods_of(message, "Client/ToegewezenProducten/ToegewezenProduct", "Ingangsdatum", "Einddatum")
         if not (p.end == p.begin and message.text(p.record, "RedenWijziging") in _WITHDRAWN)
     ]
     yield from overlapping(message, periods)
@@ -68,11 +69,10 @@ def toegewezen_products_do_not_overlap(message: Message, context: RuleContext) -
 
 @rule("TR386")
 def aangevraagde_products_do_not_overlap(message: Message, context: RuleContext) -> Iterator[Violation]:
-    yield from overlapping(message, _periods(message, "Client/AangevraagdeProducten/AangevraagdProduct",
+    yield from overlapping(message, periods_of(message, "Client/AangevraagdeProducten/AangevraagdProduct",
                                              "ToewijzingIngangsdatum", "ToewijzingEinddatum"))
 
 
 @rule("TR410")
 def nieuwe_products_do_not_overlap(message: Message, context: RuleContext) -> Iterator[Violation]:
-    yield from overlapping(message, _periods(message, "Client/Verzoek/NieuweProducten/NieuwProduct",
-                                             "GewensteIngangsdatum", "Einddatum"))
+    yield from overlapping(message, periods_of(message, NIEUW, "GewensteIngangsdatum", "Einddatum"))

@@ -8,6 +8,7 @@ from lxml import etree
 from connectors.istandaarden.rules.history import toewijzing_of
 from connectors.istandaarden.rules.message import Message
 from connectors.istandaarden.rules.model import RuleContext, Violation, rule
+from connectors.istandaarden.rules.overlap import NIEUW, Period, overlapping, periods_of
 from connectors.istandaarden.rules.register import Register, Toewijzing
 
 AFGEWEZEN, IN_ONDERZOEK = "1", "2"  # VerzoekAntwoord
@@ -196,3 +197,16 @@ async def earlier_answer_was_in_onderzoek(message: Message, context: RuleContext
     if any(a.verzoek_antwoord != IN_ONDERZOEK for a in earlier):
         return [Violation(antwoord, f"the request {reference} was answered before other than 'in onderzoek'")]
     return []
+
+
+@rule("TR361", uses_register=True)
+async def requested_products_do_not_overlap(message: Message, context: RuleContext,
+                                            register: Register) -> list[Violation]:
+    periods = []
+    for path in (ONGEWIJZIGD, TE_WIJZIGEN):
+        for element, toewijzing in await _changed_products(message, register, path):
+            if toewijzing is not None:
+                end = message.date(element, "Einddatum") or toewijzing.einddatum
+                periods.append(Period(element, toewijzing.categorie, toewijzing.code, toewijzing.ingangsdatum, end))
+    periods += periods_of(message, NIEUW, "GewensteIngangsdatum", "Einddatum")
+    return list(overlapping(message, periods))
