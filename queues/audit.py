@@ -15,7 +15,6 @@ import hashlib
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from typing import Iterable
 
 GENESIS_HASH = "0" * 64
 
@@ -112,12 +111,12 @@ class ChainVerifier:
         expected = self.last_seq + 1
         if record.seq != expected:
             missing = f"record {expected}" if record.seq == expected + 1 else f"records {expected}..{record.seq - 1}"
-            return self._fail(expected, f"{missing} removed (sequence jumps from {self.last_seq} to {record.seq})")
+            return self._broken(expected, f"{missing} removed (sequence jumps from {self.last_seq} to {record.seq})")
         if record.prev_hash != self.last_hash:
-            return self._fail(record.seq, f"record {record.seq} does not link to record {self.last_seq} "
-                                          f"(inserted, or the chain was re-ordered)")
+            return self._broken(record.seq, f"record {record.seq} does not link to record {self.last_seq}: "
+                                            f"{self.last_seq} was inserted or replaced, or records were re-ordered")
         if record_hash(record.prev_hash, record.content()) != record.hash:
-            return self._fail(record.seq, f"record {record.seq} was edited (its hash does not match its content)")
+            return self._broken(record.seq, f"record {record.seq} was edited (its hash does not match its content)")
         self.count += 1
         self.last_seq, self.last_hash = record.seq, record.hash
         return True
@@ -128,24 +127,20 @@ class ChainVerifier:
         if head_seq > self.last_seq:
             first = self.last_seq + 1
             missing = f"record {first}" if head_seq == first else f"records {first}..{head_seq}"
-            self._fail(first, f"{missing} removed from the end (the head says {head_seq}, the log ends at "
-                              f"{self.last_seq})")
-        elif (head_seq, head_hash) != (self.last_seq, self.last_hash):
-            self._fail(self.last_seq, f"record {self.last_seq} does not match the chain head (head seq={head_seq}; "
-                                      f"records appended or replaced outside the audit log)")
-        return self.failure or Verification(True, self.count, self.last_seq, self.last_hash)
+            return self.fail(first, f"{missing} removed from the end (the head says {head_seq}, the log ends at "
+                                    f"{self.last_seq})")
+        if (head_seq, head_hash) != (self.last_seq, self.last_hash):
+            return self.fail(self.last_seq, f"record {self.last_seq} does not match the chain head (replaced outside "
+                                            f"the audit log)")
+        return Verification(True, self.count, self.last_seq, self.last_hash)
 
-    def _fail(self, seq: int, problem: str) -> bool:
+    def fail(self, seq: int, problem: str) -> Verification:
         self.failure = Verification(False, self.count, self.last_seq, self.last_hash, problem, seq)
+        return self.failure
+
+    def _broken(self, seq: int, problem: str) -> bool:
+        self.fail(seq, problem)
         return False
-
-
-def verify_records(records: Iterable[AuditRecord], head_seq: int, head_hash: str) -> Verification:
-    verifier = ChainVerifier()
-    for record in records:
-        if not verifier.feed(record):
-            break
-    return verifier.finish(head_seq, head_hash)
 
 
 def _refuse_clear_bsn(value: object, where: str) -> None:

@@ -16,6 +16,11 @@ class PayloadCodec(Protocol):
 
     def decode(self, stored: bytes, message_id: str) -> bytes: ...
 
+    def is_current(self, stored: bytes) -> bool:
+        """Whether `stored` is already in this codec's current form (e.g. under the primary key); payloads that
+        are not get rewritten by `Store.rewrite_payloads`."""
+        ...
+
 
 class IdentityCodec:
     """Stores payloads as they are."""
@@ -27,3 +32,6 @@ class IdentityCodec:
 
     def decode(self, stored: bytes, message_id: str) -> bytes:
         return stored
+
+    def is_current(self, stored: bytes) -> bool:
+        return True

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from .audit_ops import audit_tables
 from .errors import SchemaVersionError
 from .sql import Dialect, Operation, Query
 
@@ -74,7 +75,7 @@ def _journal_and_queues(d: Dialect) -> list[str]:
     ]
 
 
-MIGRATIONS: list[Callable[[Dialect], list[str]]] = [_journal_and_queues]
+MIGRATIONS: list[Callable[[Dialect], list[str]]] = [_journal_and_queues, audit_tables]
 LATEST_VERSION = len(MIGRATIONS)
 
 

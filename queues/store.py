@@ -9,14 +9,17 @@ import asyncio
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
-from . import journal_ops, queue_ops, search
+from . import audit_ops, journal_ops, payload_ops, queue_ops, search
+from .audit import AuditEvent, AuditRecord, Verification
 from .codec import IdentityCodec, PayloadCodec
 from .model import (
     AppendResult, DeadLetter, LeasedMessage, MessageEntry, MessageRecord, QueueStats, SearchFilters, SearchPage,
     TimelineEvent,
 )
+from .records import to_seconds
 from .retry import RetryPolicy
 from .sql import Dialect, Operation
 from .waker import Waker
@@ -170,6 +173,45 @@ class Store(ABC):
                 return True
             except TimeoutError:
                 continue
+
+    # payloads as a whole
+
+    async def purge_payloads(self, tenant: str, older_than: datetime, *, batch_size: int = 500) -> int:
+        """Drop the payloads of `tenant`'s messages received before `older_than` (retention); metadata and timeline
+        stay, a "payload.purged" event is added. Messages still on a queue keep theirs. Returns how many."""
+        _check_positive("batch_size", batch_size, MAX_PAGE)
+        cutoff, purged = to_seconds(older_than), 0
+        while count := await self._write(payload_ops.purge_payloads(tenant, cutoff, self.clock(), batch_size)):
+            purged += count
+        return purged
+
+    async def rewrite_payloads(self, *, batch_size: int = 500) -> int:
+        """Re-encode, in batches, every payload the codec does not hold in its current form (plain text, or
+        encrypted under an older key). Returns how many were rewritten."""
+        _check_positive("batch_size", batch_size, MAX_PAGE)
+        after, rewritten = "", 0
+        while True:
+            count, last = await self._write(payload_ops.rewrite_payloads(self.codec, after, batch_size))
+            if last is None:
+                return rewritten
+            rewritten, after = rewritten + count, last
+
+    # audit trail
+
+    async def audit(self, event: AuditEvent) -> AuditRecord:
+        """Append `event` to the hash-chained audit trail (durable when this returns)."""
+        return await self._write(audit_ops.append(event, self.dialect, self.clock()))
+
+    async def audit_records(
+        self, *, after_seq: int = 0, limit: int = 100, object_id: str | None = None
+    ) -> list[AuditRecord]:
+        """Audit records in sequence order, after `after_seq`, optionally of one object."""
+        _check_positive("limit", limit, MAX_PAGE)
+        return await self._read(audit_ops.records(after_seq, limit, object_id=object_id))
+
+    async def verify_audit(self) -> Verification:
+        """Check the whole chain; a broken one names the first edited, inserted or removed record."""
+        return await audit_ops.verify(self._read)
 
     def _notify(self, queue: str) -> None:
         self._waker.notify(queue)

@@ -10,6 +10,7 @@ from store_helpers import entry
 
 from queues import RetryPolicy, StoreUnavailable, open_store, queue_ops
 from queues.codec import IdentityCodec
+from queues.schema import LATEST_VERSION
 from queues.sql import POSTGRES, numbered_placeholders
 
 pytestmark = pytest.mark.postgres
@@ -31,7 +32,7 @@ async def test_a_missing_database_is_refused_at_start(postgres_dsn):
 
 async def test_processes_starting_together_migrate_once(postgres_database):
     stores = await asyncio.gather(*(postgres_database.open() for _ in range(4)))
-    assert await postgres_database.rows("SELECT version FROM schema_version") == [(1,)]
+    assert await postgres_database.rows("SELECT version FROM schema_version") == [(LATEST_VERSION,)]
     result = await stores[0].append(entry())
     assert (await stores[3].get(result.id)).id == result.id
 
