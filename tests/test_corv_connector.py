@@ -36,7 +36,8 @@ def test_a_schema_invalid_body_gets_fo03_stuf055_naming_line_and_element():
     assert fo03.findtext("{*}body/{*}code") == "StUF055"
     assert fo03.findtext("{*}body/{*}plek") == "client"
     details = fo03.findtext("{*}body/{*}details")
-    assert "omschrijving" in details and "line " in details and "enumeration" in details
+    assert "/notificatieDi01/object/heeft/gerelateerde/omschrijving" in details
+    assert "line " in details and "enumeration" in details
     assert fo03.findtext("{*}stuurgegevens/{*}crossRefnummer") == "NOT-000001"
     assert b"<faultcode>soap:Client</faultcode>" in answer.body
 

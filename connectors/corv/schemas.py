@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -30,6 +31,7 @@ SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "corv" / "jz0100"
 DEFAULT_ENTRIES = ("jz0100_msg.xsd", "stuf0301.xsd")
 XS = "http://www.w3.org/2001/XMLSchema"
 _LOCATED = {f"{{{XS}}}{name}" for name in ("include", "import", "redefine", "override")}
+_PREFIX = re.compile(r"(?<=/)[^/:\[]+:")  # libxml2 paths carry made-up prefixes (ns12:); local names read better
 
 log = logging.getLogger(__name__)
 
@@ -124,7 +126,8 @@ class SchemaSet:
         if self.lxml_schema is not None:
             if self.lxml_schema.validate(element):
                 return []
-            return [SchemaProblem(entry.line, entry.path, entry.message) for entry in self.lxml_schema.error_log]
+            return [SchemaProblem(entry.line, _PREFIX.sub("", entry.path or "") or None, entry.message)
+                    for entry in self.lxml_schema.error_log]
         return [SchemaProblem(getattr(error.elem, "sourceline", None), error.path, error.reason or str(error))
                 for error in self.xsd.iter_errors(element)]
 
