@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import ssl
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,12 +75,23 @@ class PartnerSession:
         except aiohttp.ClientError as exc:
             if isinstance(_root_cause(exc), ssl.SSLError):
                 raise TlsError(self.partner, f"TLS failed: {_ssl_reason(_root_cause(exc))}") from None
+            if self._reset_after_handshake(exc):
+                raise TlsError(self.partner, "connection reset right after the TLS handshake: the partner "
+                                             "probably rejected our client certificate") from None
             raise PartnerUnreachable(self.partner, f"connection failed: {type(exc).__name__}") from None
 
     async def close(self) -> None:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+    def _reset_after_handshake(self, exc: aiohttp.ClientError) -> bool:
+        # With TLS 1.3 the server checks our certificate after the client's side of the handshake is done; its
+        # alert can lose the race with our request, and then all we see is the connection being reset.
+        return (
+            isinstance(exc, aiohttp.ClientOSError) and exc.errno in (errno.ECONNRESET, errno.EPIPE)
+            and self.endpoint.cert is not None and self.endpoint.url.startswith("https:")
+        )
 
     def _client(self) -> aiohttp.ClientSession:
         # Created lazily: an aiohttp session belongs to the running event loop.
