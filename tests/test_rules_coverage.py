@@ -1,11 +1,18 @@
 """Every implemented rule has a test that makes it fire and one where it holds."""
 from __future__ import annotations
 
+import importlib.util
+from pathlib import Path
+
 import test_rules_document as document
 import test_rules_register as register
 import test_rules_requests as requests
 
 from connectors.istandaarden import rules
+from connectors.istandaarden.rules.catalogue_data import RULE_FACTS
+from connectors.istandaarden.rules.gemeentecodes_data import GEMEENTECODES_2026
+
+REPO_DIR = Path(__file__).resolve().parents[1]
 
 # Tested with their own context in test_rules_document (products, tariffs, today).
 CONTEXT_TESTS = {"TR135", "TR381", "TR418"}
@@ -33,3 +40,23 @@ def test_every_implemented_rule_holds_in_a_test():
     holds |= _scenario_codes(register.SCENARIOS)
     implemented = {r.code for r in rules.all_rules() if r.implemented}
     assert implemented - holds == set()
+
+
+def _generator():
+    spec = importlib.util.spec_from_file_location("gen_rules_catalogue", REPO_DIR / "tools" / "gen_rules_catalogue.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_generated_data_is_current_with_the_reference(reference_dir):
+    generator = _generator()
+    assert RULE_FACTS == generator.rules_of(reference_dir)
+    assert GEMEENTECODES_2026 == generator.gemeentecodes_of(reference_dir)
+    assert len(GEMEENTECODES_2026) == 342
+
+
+def test_ijw_rules_name_jw_messages():
+    assert all(m.startswith("JW") for fact in RULE_FACTS["ijw"].values() for m in fact["messages"])
+    assert RULE_FACTS["ijw"]["TR378"] == {"retourcode": "S300", "level": "externe-bron",
+                                          "messages": ("JW323", "JW325"), "source": "retourcodes"}
