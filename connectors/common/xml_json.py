@@ -58,13 +58,16 @@ def element_to_json(element: etree._Element, xsd_element: xmlschema.XsdElement, 
             raise MappingError(path, f"unexpected attribute {name!r}", element.sourceline)
         else:
             result["@" + qname.localname] = value
-    if xsd_element.type.has_simple_content() or not _children(xsd_element) and not len(element):
-        if len(element):
+    has_children = any(True for _ in element.iterchildren(etree.Element))
+    if xsd_element.type.has_simple_content() or not _children(xsd_element) and not has_children:
+        if has_children:
             raise MappingError(path, "expected a value, found child elements", element.sourceline)
+        # the text around any comments or processing instructions, as an XML processor reads the value
+        text = "".join([element.text or "", *(child.tail or "" for child in element)])
         if not result:
-            return element.text or ""
-        if element.text:
-            result[TEXT] = element.text
+            return text
+        if text:
+            result[TEXT] = text
         return result
     if (element.text or "").strip() or any((child.tail or "").strip() for child in element):
         raise MappingError(path, "text is not allowed between the child elements", element.sourceline)
@@ -73,8 +76,12 @@ def element_to_json(element: etree._Element, xsd_element: xmlschema.XsdElement, 
         local = etree.QName(child).localname
         xsd_child = expected.get(local)
         child_path = f"{path}/{local}"
-        if xsd_child is None or xsd_child.name != child.tag:
-            raise MappingError(child_path, f"unexpected element {child.tag}", child.sourceline)
+        if xsd_child is None:
+            raise MappingError(child_path, f"element {local} is not allowed in {xsd_element.local_name} "
+                                           f"(allowed: {', '.join(expected)})", child.sourceline)
+        if xsd_child.name != child.tag:
+            raise MappingError(child_path, f"element {local} is in namespace {etree.QName(child).namespace}, "
+                                           f"expected {etree.QName(xsd_child.name).namespace}", child.sourceline)
         if xsd_child.is_multiple():
             items = result.setdefault(local, [])
             items.append(element_to_json(child, xsd_child, f"{child_path}[{len(items) + 1}]"))
@@ -99,8 +106,10 @@ def _fill(element: etree._Element, value: Any, xsd_element: xmlschema.XsdElement
         if _children(xsd_element) and not xsd_element.type.has_simple_content():
             raise MappingError(path, f"expected an object with the elements of {xsd_element.local_name}, "
                                      "got a string")
-        element.text = value
+        _set_text(element, value, path)
         return
+    if not isinstance(value, dict) and xsd_element.type.has_simple_content() and not _attributes(xsd_element):
+        raise MappingError(path, f"expected a string (values are the XML text), got {_json_kind(value)}")
     if not isinstance(value, dict):
         raise MappingError(path, f"expected an object or a string, got {_json_kind(value)}")
     known = _attributes(xsd_element)
@@ -113,7 +122,7 @@ def _fill(element: etree._Element, value: Any, xsd_element: xmlschema.XsdElement
                 raise MappingError(f"{path}.{key}", f"unknown attribute of {xsd_element.local_name}")
             element.set(known[key[1:]], _string(item, f"{path}.{key}"))
         elif key == TEXT:
-            element.text = _string(item, f"{path}.{key}")
+            _set_text(element, _string(item, f"{path}.{key}"), f"{path}.{key}")
         elif key not in expected:
             raise MappingError(f"{path}.{key}", f"unknown element in {xsd_element.local_name}"
                                                 f"{f' (expected one of: {chr(44).join(expected)})' if expected else ''}")
@@ -130,6 +139,13 @@ def _fill(element: etree._Element, value: Any, xsd_element: xmlschema.XsdElement
         for index, item in enumerate(items):
             item_path = f"{child_path}[{index}]" if xsd_child.is_multiple() else child_path
             _fill(etree.SubElement(element, xsd_child.name), item, xsd_child, item_path)
+
+
+def _set_text(element: etree._Element, value: str, path: str) -> None:
+    try:
+        element.text = value
+    except ValueError:  # lxml refuses what XML 1.0 cannot carry
+        raise MappingError(path, "contains characters that XML cannot carry (control characters)") from None
 
 
 def _string(value: Any, path: str) -> str:

@@ -6,6 +6,7 @@ import json
 import sys
 
 from connectors.istandaarden.json_mapping import MappingError, to_json
+from connectors.istandaarden.problems import Problem
 from connectors.istandaarden.validation import SchemaRegistry
 from gateway.commands.message_io import invalid, read_valid_message, run_reporting
 
@@ -27,7 +28,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         document = to_json(root)
     except MappingError as error:
-        raise invalid(args.file, [error.as_problem()]) from None
+        raise invalid(args.file, [Problem(error.line, error.where, error.problem)]) from None
     json.dump(document, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return 0
