@@ -6,7 +6,9 @@ import importlib
 import sys
 
 # Each module defines `register(subparsers)`, which adds its verb and sets `func` on the parser.
-COMMAND_MODULES: tuple[str, ...] = ("certs", "serve", "keys", "validate", "rules", "retour", "to_json", "to_xml")
+COMMAND_MODULES: tuple[str, ...] = (
+    "certs", "serve", "keys", "audit", "validate", "rules", "retour", "to_json", "to_xml",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:

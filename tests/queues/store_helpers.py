@@ -27,3 +27,13 @@ def entry(**fields: Any) -> MessageEntry:
     )
     values.update(fields)
     return MessageEntry(**values)
+
+
+async def tamper(database, *statements: str) -> None:
+    """Change audit_log as someone with database access would: around its append-only triggers."""
+    if database.kind == "sqlite":
+        around = ["DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"]
+    else:
+        around = ["ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"]
+    for statement in (*around, *statements):
+        await database.rows(statement)

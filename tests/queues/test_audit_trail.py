@@ -8,6 +8,7 @@ import pytest
 
 from queues.audit import GENESIS_HASH, LOOKUP, PAYLOAD_VIEW, AuditEvent, AuditRecord, ChainVerifier
 from queues.audit_ops import COLUMNS
+from store_helpers import tamper
 
 
 def event(number: int = 0) -> AuditEvent:
@@ -19,16 +20,6 @@ async def filled(store, count: int = 5):
     for number in range(1, count + 1):
         await store.audit(event(number))
     return store
-
-
-async def tamper(database, *statements: str) -> None:
-    """Change the table as someone with database access would: around the append-only triggers."""
-    if database.kind == "sqlite":
-        around = ["DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"]
-    else:
-        around = ["ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"]
-    for statement in (*around, *statements):
-        await database.rows(statement)
 
 
 async def test_appended_records_form_an_intact_chain(store, clock):
