@@ -120,6 +120,22 @@ def test_a_rejected_message_gets_a_header_only_retour_with_0001(path, registry):
     assert _codes(retour[0]) == ["0001"]
 
 
+def test_a_message_invalid_below_its_header_still_gets_a_valid_rejection(reference_dir, registry):
+    heen = example(reference_dir, "JW315")  # an impossible date in the AangevraagdeProducten
+    retour = _valid(build_retour(heen, rejected=True), registry)
+    assert _codes(retour[0]) == ["0001"]
+
+
+def test_a_header_too_broken_to_answer_is_a_retour_error(reference_dir):
+    heen = example(reference_dir, "WMO301")
+    heen[0].remove(heen[0][0])  # BerichtCode
+    with pytest.raises(RetourError, match="BerichtCode missing"):
+        build_retour(heen, rejected=True)
+    heen.remove(heen[0])  # the Header
+    with pytest.raises(RetourError, match="the message has no Header record"):
+        build_retour(heen, rejected=True)
+
+
 def test_any_header_code_rejects_the_whole_message(reference_dir, registry):
     retour = _valid(build_retour(example(reference_dir, "WMO305"), {"Header": ["8848"]}), registry)
     assert [_local(child) for child in retour] == ["Header"]

@@ -104,7 +104,10 @@ def _retour_of(heen: etree._Element, retour: catalogue.MessageType, retour_root:
 def _complete_header(header: etree._Element, retour: catalogue.MessageType, basis: str, codes: tuple[str, ...],
                      identity: RetourIdentity, versions: tuple[str, str]) -> None:
     namespace = retour.namespace
-    header.find(f"{{{namespace}}}BerichtCode").text = str(retour.berichtcode)
+    berichtcode = header.find(f"{{{namespace}}}BerichtCode")
+    if berichtcode is None:
+        raise RetourError("/Bericht/Header", "BerichtCode missing: the Header is too broken to answer")
+    berichtcode.text = str(retour.berichtcode)
     etree.SubElement(header, f"{{{namespace}}}IdentificatieRetour").text = identity.identificatie
     etree.SubElement(header, f"{{{namespace}}}DagtekeningRetour").text = identity.dagtekening.isoformat()
     if identity.xslt_versie:
