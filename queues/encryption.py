@@ -237,14 +237,24 @@ class KeyRingSource:
         self.reload()
         return True
 
+    def try_reload(self, *, only_if_changed: bool = False) -> bool:
+        """Reload (for SIGHUP and `watch`) and log the outcome; a broken key file keeps the current ring in use."""
+        try:
+            if only_if_changed and not self.reload_if_changed():
+                return False
+            if not only_if_changed:
+                self.reload()
+        except KeyRingError as exc:
+            log.warning("key ring not reloaded, the previous keys stay in use: %s", exc)
+            return False
+        log.info("key ring reloaded: %d key(s), primary %s", len(self.ring.keys), self.primary)
+        return True
+
     async def watch(self, interval: float = 30.0) -> None:
-        """Periodic task: reload when the key file changed (a broken file keeps the old ring until it is fixed)."""
+        """Periodic task: reload whenever the key file changed."""
         while True:
             await asyncio.sleep(interval)
-            try:
-                self.reload_if_changed()
-            except KeyRingError as exc:
-                log.warning("key ring not reloaded, the previous keys stay in use: %s", exc)
+            self.try_reload(only_if_changed=True)
 
     @property
     def primary(self) -> str:

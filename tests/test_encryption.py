@@ -1,6 +1,7 @@
 """Encryption at rest: round trip, rotation, wrong keys, tampering, key file handling, the BSN search hash."""
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import stat
@@ -186,3 +187,31 @@ def test_codec_sees_payloads_under_an_old_key():
     ring = KeyRing.generate()
     stored = EncryptingCodec(ring).encode(PAYLOAD, "m1")
     assert not EncryptingCodec(ring.rotated()).is_current(stored)
+
+
+def test_try_reload_logs_and_keeps_the_ring_when_the_file_is_broken(key_file, caplog):
+    source = KeyRingSource(key_file)
+    ring = source.ring
+    assert not source.try_reload(only_if_changed=True)
+    key_file.write_text("{broken")
+    assert not source.try_reload(only_if_changed=True)
+    assert source.ring is ring
+    assert "previous keys stay in use" in caplog.text
+    KeyRing.from_json(ring.to_json(), "test").rotated().save(key_file)
+    assert source.try_reload()
+    assert source.ring.primary != ring.primary
+
+
+async def test_watch_picks_up_a_rotation(key_file):
+    source = KeyRingSource(key_file)
+    first = source.primary
+    task = asyncio.create_task(source.watch(interval=0.01))
+    try:
+        KeyRing.from_file(key_file).rotated().save(key_file)
+        for _ in range(500):
+            if source.primary != first:
+                break
+            await asyncio.sleep(0.01)
+        assert source.primary != first
+    finally:
+        task.cancel()
