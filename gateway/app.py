@@ -19,7 +19,10 @@ from gateway.metrics import Metrics
 from gateway.openapi import OpenApi
 from gateway.routing import add_route
 
-ROUTE_MODULES: tuple[str, ...] = ("gateway.lookups",)
+ROUTE_MODULES: tuple[str, ...] = (
+    "gateway.lookups", "gateway.services", "gateway.istandaarden_routes", "gateway.backoffice_routes",
+    "gateway.delivery",
+)
 READINESS_TIMEOUT = 5.0
 
 

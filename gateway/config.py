@@ -33,6 +33,10 @@ class GatewaySettings:
     tls_key: Path | None = None
     client_ca_files: tuple[Path, ...] = ()
     crl: Path | None = None
+    # The gateway as a client (push delivery): its certificate and the CAs it trusts for partners' servers.
+    client_cert: Path | None = None
+    client_key: Path | None = None
+    partner_ca_files: tuple[Path, ...] = ()
 
     @property
     def tls(self) -> bool:
@@ -76,6 +80,7 @@ class DeliverySettings:
     backoff_max: float = 300.0
     circuit_breaker_threshold: int = 5
     circuit_breaker_reset: float = 60.0
+    timeout: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -259,7 +264,13 @@ def _gateway(reader: TableReader) -> GatewaySettings:
         tls_key=tls_key,
         client_ca_files=reader.paths("client_ca_files", (), must_exist=True),
         crl=reader.path("crl", None, must_exist=True),
+        client_cert=reader.path("client_cert", None, must_exist=True),
+        client_key=reader.path("client_key", None, must_exist=True),
+        partner_ca_files=reader.paths("partner_ca_files", (), must_exist=True),
     )
+    if (settings.client_cert is None) != (settings.client_key is None):
+        reader.fail("client_key" if settings.client_key is None else "client_cert",
+                    "missing (client_cert and client_key go together)")
     reader.finish()
     return settings
 
@@ -308,6 +319,7 @@ def _delivery_settings(reader: TableReader) -> DeliverySettings:
             "circuit_breaker_threshold", defaults.circuit_breaker_threshold, minimum=1
         ),
         circuit_breaker_reset=reader.number("circuit_breaker_reset", defaults.circuit_breaker_reset, minimum=0),
+        timeout=reader.number("timeout", defaults.timeout, minimum=0.01),
     )
     if settings.backoff_max < settings.backoff_base:
         reader.fail("backoff_max", f"{settings.backoff_max} is below backoff_base {settings.backoff_base}")

@@ -20,3 +20,355 @@ Idempotency: a provider's message is known by standard, sender, BerichtIdentific
 retour) and its Dagtekening. Posting the same one again is not accepted twice: the answer is 200 with the first
 message's id and `"duplicate": true` (409 when the content differs from the first one).
 """
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from lxml import etree
+
+from connectors.common.safe_xml import PARSER_MAX_DEPTH
+from connectors.istandaarden import json_mapping
+from connectors.istandaarden.catalogue import AANBIEDER, GEMEENTE, RETOUR, MessageType
+from connectors.istandaarden.header import identify
+from connectors.istandaarden.problems import MessageError, Problem
+from connectors.istandaarden.reader import IncomingMessage, read_message
+from connectors.istandaarden.retour import RetourError, build_retour
+from connectors.istandaarden.rules import (
+    Finding, Register, RuleContext, check_message, records_from_message, rejects_message, retour_codes,
+)
+from connectors.istandaarden.safe_xml import Limits as XmlLimits
+from connectors.istandaarden.validation import SchemaRegistry
+from gateway.config import Config, Provider, Tenant
+from gateway.pipeline_metrics import PipelineMetrics
+from queues import MessageEntry, SearchFilters, Store
+
+ACCEPTED, REJECTED, CREATED, RETOUR_RECEIVED = "accepted", "rejected", "created", "retour received"
+BACKOFFICE_MESSAGES = (301, 319)  # what a backoffice sends; the gateway makes the retours itself
+
+
+def inbox_queue(gemeentecode: str) -> str:
+    return f"inbox:{gemeentecode}"
+
+
+def retour_queue(standard: str, agb: str) -> str:
+    return f"retour:{standard}:{agb}"
+
+
+def outbound_queue(standard: str, agb: str) -> str:
+    return f"outbound:{standard}:{agb}"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the HTTP route answers: `status` and JSON `body`; `outcome` and `kind` label the metrics."""
+
+    status: int
+    body: dict[str, Any]
+    outcome: str
+    kind: MessageType | None = None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    status: int
+    problems: list[Problem]
+
+
+@dataclass(frozen=True)
+class Parties:
+    """Who a message is between: the tenant (gemeentecode) and the provider (AGB code), as its Header says."""
+
+    tenant: str | None
+    provider: str | None
+
+
+class Pipeline:
+    """The data path of iWmo/iJw messages; the routes hand it what arrived and send back its `Answer`.
+
+    `register` is the seam for the rules across messages (TR on starts, stops, declaraties): None checks only what
+    one message and the outside lists show; a durable register kept in the store goes here.
+    """
+
+    def __init__(self, config: Config, store: Store, registry: SchemaRegistry, metrics: PipelineMetrics,
+                 register: Register | None = None) -> None:
+        self.config = config
+        self.store = store
+        self.registry = registry
+        self.metrics = metrics
+        self.register = register
+        self.xml_limits = XmlLimits(max_bytes=config.limits.max_body_bytes,
+                                    max_depth=min(config.limits.max_depth, PARSER_MAX_DEPTH))
+
+    # ── provider → gateway: POST /istandaarden/{standard}/berichten ──
+
+    async def receive_from_provider(self, provider: Provider, standard: str, data: bytes) -> Answer:
+        started = time.perf_counter()
+        answer = await self._from_provider(provider, standard, data)
+        self.metrics.record("provider", provider.agb, answer, time.perf_counter() - started, standard)
+        return answer
+
+    async def _from_provider(self, provider: Provider, standard: str, data: bytes) -> Answer:
+        try:
+            message = await asyncio.to_thread(read_message, data, self.xml_limits)  # safe parse, identify
+        except MessageError as error:
+            return _refused(Refusal(400, error.problems))
+        claimed = _parties(message)
+        refusal = self._authorise_provider(provider, standard, message, claimed)
+        parties = Parties(claimed.tenant, provider.agb)  # the certificate says who sent it
+        if refusal:
+            return await self._reject(message, data, refusal, parties)
+        problems = await asyncio.to_thread(self.registry.problems, message.root, message.message_type)
+        if problems:
+            return await self._reject(message, data, Refusal(422, problems), parties,
+                                      retour=self._rejection_retour(message, parties))
+        if message.message_type.direction == RETOUR:
+            return await self._accept_provider_retour(message, data, parties)
+        findings = await check_message(message.root, RuleContext(today=date.today()), self.register)
+        retour = build_retour(message.root, retour_codes(message.root, findings), registry=self.registry)
+        if rejects_message(findings):
+            return await self._reject(message, data, Refusal(422, _finding_problems(findings)), parties,
+                                      retour=retour)
+        return await self._accept_provider_heen(message, data, parties, findings, retour)
+
+    def _authorise_provider(self, provider: Provider, standard: str, message: IncomingMessage,
+                            parties: Parties) -> Refusal | None:
+        """The provider may send this message type, from its own AGB code, to a tenant it has a contract with."""
+        kind = message.message_type
+        if kind.standard != standard:
+            return _refusal(422, "/Bericht", f"{kind.describe()} is an {kind.standard} message; post it to "
+                                             f"/istandaarden/{kind.standard}/berichten")
+        if kind.sender != AANBIEDER:
+            return _refusal(422, "/Bericht", f"{kind.describe()} is sent by a gemeente, not by a care provider")
+        if not provider.allows_message(kind.code):
+            return _refusal(403, "/Bericht", f"provider {provider.agb} may not send {kind.code}")
+        sender_field = "Ontvanger" if kind.direction == RETOUR else "Afzender"  # a retour keeps the heen's parties
+        if parties.provider not in (None, provider.agb):
+            return _refusal(403, f"/Bericht/Header/{sender_field}",
+                            f"{sender_field} {parties.provider} is not the AGB code of your certificate "
+                            f"({provider.agb})")
+        tenant_field = "Afzender" if kind.direction == RETOUR else "Ontvanger"
+        if parties.tenant is not None and self.config.tenant(parties.tenant) is None:
+            return _refusal(422, f"/Bericht/Header/{tenant_field}",
+                            f"{tenant_field} {parties.tenant} is not a gemeente served by this gateway")
+        if parties.tenant is not None and not provider.serves_tenant(parties.tenant):
+            return _refusal(403, f"/Bericht/Header/{tenant_field}",
+                            f"provider {provider.agb} has no contract with gemeente {parties.tenant}")
+        return None
+
+    async def _accept_provider_heen(self, message: IncomingMessage, data: bytes, parties: Parties,
+                                    findings: list[Finding], retour: etree._Element) -> Answer:
+        """Journal the heenbericht on the tenant's inbox and its retour on the provider's queue, in one transaction."""
+        kind, header = message.message_type, message.header
+        codes = _retourcodes_of(retour)
+        entry = self._entry(message, data, parties, status=ACCEPTED, queue=inbox_queue(parties.tenant),
+                            idempotency_key=_idempotency_key(kind.standard, header.afzender, header.identificatie,
+                                                             header.dagtekening),
+                            retourcodes=codes, events=((ACCEPTED, {"findings": _finding_details(findings)}),))
+        result = await self.store.append(entry, with_entries=[self._retour_entry(message, parties, retour)])
+        if not result.created:
+            return await self._duplicate(result.id, data, kind)
+        if self.register is not None:
+            await self.register.add(records_from_message(message.root, findings))
+        return Answer(202, {"id": result.id, "status": ACCEPTED, "retour_id": result.related_ids[0],
+                            "retourcodes": list(codes)}, ACCEPTED, kind)
+
+    async def _accept_provider_retour(self, message: IncomingMessage, data: bytes, parties: Parties) -> Answer:
+        """A 302/320 answers a message the tenant sent: it goes to the tenant's inbox and marks the original."""
+        kind, header = message.message_type, message.header
+        original = await self._original_of(message, parties)
+        codes = _retourcodes_of(message.root)
+        entry = self._entry(message, data, parties, status=ACCEPTED, queue=inbox_queue(parties.tenant),
+                            idempotency_key=_idempotency_key(kind.standard, parties.provider, header.identificatie_retour,
+                                                             header.dagtekening_retour, "retour"),
+                            retourcodes=codes, correlation_id=original,
+                            events=((ACCEPTED, {"answers": original or "no outbound message found"}),))
+        result = await self.store.append(entry)
+        if not result.created:
+            return await self._duplicate(result.id, data, kind)
+        if original is not None:
+            # A second transaction: the retour itself is durable already; this only annotates the original.
+            await self.store.update_status(original, RETOUR_RECEIVED, detail={"retour_id": result.id},
+                                           retourcodes=codes)
+        return Answer(202, {"id": result.id, "status": ACCEPTED, "correlation_id": original}, ACCEPTED, kind)
+
+    async def _original_of(self, retour: IncomingMessage, parties: Parties) -> str | None:
+        """The outbound heenbericht this retour answers: same parties, BerichtIdentificatie and Dagtekening."""
+        header = retour.header
+        page = await self.store.search(SearchFilters(
+            tenant=parties.tenant, partner=parties.provider, standard=retour.standard, direction="outbound",
+            message_type=retour.message_type.answers_code, bericht_identificatie=header.identificatie,
+        ), limit=10)
+        dagtekening = header.dagtekening.isoformat() if header.dagtekening else None
+        return next((record.id for record in page.messages if record.dagtekening == dagtekening), None)
+
+    def _rejection_retour(self, message: IncomingMessage, parties: Parties) -> etree._Element | None:
+        """The 0001 retour (Header alone) for a technically rejected heenbericht, when its Header allows one."""
+        if message.message_type.direction == RETOUR or parties.tenant is None:
+            return None
+        try:
+            retour = build_retour(message.root, rejected=True, registry=self.registry)
+        except (RetourError, AttributeError, TypeError):  # a Header too broken to copy gets no retour
+            return None
+        return None if self.registry.validate(retour) else retour
+
+    # ── backoffice → gateway: POST /api/v1/tenants/{gemeentecode}/outbound ──
+
+    async def receive_from_backoffice(self, tenant: Tenant, data: bytes, *, json_body: bool) -> Answer:
+        started = time.perf_counter()
+        answer = await self._from_backoffice(tenant, data, json_body)
+        self.metrics.record("backoffice", tenant.gemeentecode, answer, time.perf_counter() - started)
+        return answer
+
+    async def _from_backoffice(self, tenant: Tenant, data: bytes, json_body: bool) -> Answer:
+        if json_body:
+            data = await asyncio.to_thread(self._xml_from_json, data)
+            if isinstance(data, Refusal):
+                return _refused(data)
+        try:
+            message = await asyncio.to_thread(read_message, data, self.xml_limits)
+        except MessageError as error:
+            return _refused(Refusal(400, error.problems))
+        parties = Parties(tenant.gemeentecode, _parties(message).provider)
+        refusal = self._authorise_backoffice(tenant, message, parties)
+        if refusal:
+            return await self._reject(message, data, refusal, parties)
+        problems = await asyncio.to_thread(self.registry.problems, message.root, message.message_type)
+        if problems:
+            return await self._reject(message, data, Refusal(422, problems), parties)
+        kind, header = message.message_type, message.header
+        entry = self._entry(message, data, parties, status=ACCEPTED,
+                            queue=outbound_queue(kind.standard, parties.provider),
+                            idempotency_key=_idempotency_key(kind.standard, header.afzender, header.identificatie,
+                                                             header.dagtekening))
+        result = await self.store.append(entry)
+        if not result.created:
+            return await self._duplicate(result.id, data, kind)
+        if self.register is not None:
+            await self.register.add(records_from_message(message.root))
+        return Answer(202, {"id": result.id, "status": ACCEPTED}, ACCEPTED, kind)
+
+    def _xml_from_json(self, data: bytes) -> bytes | Refusal:
+        """The XML of the JSON form (`json_mapping`), or why it cannot be read: 400 not JSON, 422 not the shape."""
+        try:
+            document = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            return Refusal(400, [Problem(getattr(error, "lineno", None), None, f"not valid JSON: {error}")])
+        try:
+            root = json_mapping.to_xml(document, self.registry)
+        except json_mapping.MappingError as error:
+            return Refusal(422, [Problem(error.line, error.where, error.problem)])
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+
+    def _authorise_backoffice(self, tenant: Tenant, message: IncomingMessage, parties: Parties) -> Refusal | None:
+        """A backoffice sends 301 and 319 from its own gemeentecode to a provider with a contract with it."""
+        kind = message.message_type
+        if kind.sender != GEMEENTE or kind.number not in BACKOFFICE_MESSAGES:
+            return _refusal(422, "/Bericht", f"{kind.describe()} is not a message a backoffice sends "
+                                             f"(301 or 319; the gateway makes the retours itself)")
+        afzender = message.header.afzender
+        if afzender not in (None, tenant.gemeentecode):
+            return _refusal(422, "/Bericht/Header/Afzender", f"Afzender {afzender} is not gemeente "
+                                                             f"{tenant.gemeentecode} of this URL")
+        provider = self.config.provider(parties.provider) if parties.provider else None
+        if parties.provider is not None and (provider is None or not provider.serves_tenant(tenant.gemeentecode)):
+            return _refusal(422, "/Bericht/Header/Ontvanger", f"Ontvanger {parties.provider} is no provider with "
+                                                              f"a contract with gemeente {tenant.gemeentecode}")
+        return None
+
+    # ── journal ──
+
+    def _entry(self, message: IncomingMessage, data: bytes, parties: Parties, *, status: str,
+               queue: str | None = None, **fields: Any) -> MessageEntry:
+        kind, header = message.message_type, message.header
+        from_provider = kind.sender == AANBIEDER
+        return MessageEntry(
+            payload=data, standard=kind.standard, message_type=kind.code,
+            direction="inbound" if from_provider else "outbound",
+            tenant=parties.tenant if parties.tenant and self.config.tenant(parties.tenant) else None,
+            partner=parties.provider, status=status, queue=queue,
+            bericht_identificatie=header.identificatie,
+            dagtekening=header.dagtekening.isoformat() if header.dagtekening else None,
+            meta={"sha256": hashlib.sha256(data).hexdigest()}, **fields,
+        )
+
+    def _retour_entry(self, heen: IncomingMessage, parties: Parties, retour: etree._Element) -> MessageEntry:
+        kind = identify(retour)
+        return MessageEntry(
+            payload=etree.tostring(retour, xml_declaration=True, encoding="UTF-8"), standard=kind.standard,
+            message_type=kind.code, direction="outbound", tenant=parties.tenant, partner=parties.provider,
+            status=CREATED, queue=retour_queue(kind.standard, parties.provider),
+            bericht_identificatie=heen.header.identificatie,
+            dagtekening=heen.header.dagtekening.isoformat() if heen.header.dagtekening else None,
+            retourcodes=_retourcodes_of(retour),
+        )
+
+    async def _reject(self, message: IncomingMessage, data: bytes, refusal: Refusal, parties: Parties, *,
+                      retour: etree._Element | None = None) -> Answer:
+        """Journal a refused message (no queue) so operators see it; a 0001 retour goes to the provider."""
+        # Lines and paths only: XSD messages quote values, which may be personal data.
+        where = [{"line": problem.line, "path": problem.path} for problem in refusal.problems]
+        entry = self._entry(message, data, parties, status=REJECTED,
+                            events=((REJECTED, {"http_status": refusal.status, "problems": where}),))
+        with_entries = [self._retour_entry(message, parties, retour)] if retour is not None else []
+        result = await self.store.append(entry, with_entries=with_entries)
+        answer = _refused(refusal, message.message_type)
+        answer.body["id"] = result.id
+        if with_entries:
+            answer.body["retour_id"] = result.related_ids[0]
+        return answer
+
+    async def _duplicate(self, first_id: str, data: bytes, kind: MessageType) -> Answer:
+        first = await self.store.get(first_id)
+        if first.meta.get("sha256") != hashlib.sha256(data).hexdigest():
+            return Answer(409, {"id": first_id, "errors": [{
+                "line": None, "path": "/Bericht/Header",
+                "message": f"this BerichtIdentificatie and Dagtekening were used before by message {first_id} "
+                           "with different content",
+            }]}, "duplicate", kind)
+        return Answer(200, {"id": first_id, "status": first.status, "duplicate": True}, "duplicate", kind)
+
+
+def _parties(message: IncomingMessage) -> Parties:
+    """Tenant and provider from the Header: a gemeente's message goes from tenant to provider, a provider's the
+    other way round; a retour keeps the Afzender and Ontvanger of the heenbericht it answers."""
+    header, kind = message.header, message.message_type
+    gemeente_sent_heen = (kind.sender == GEMEENTE) == (kind.direction != RETOUR)
+    if gemeente_sent_heen:
+        return Parties(tenant=header.afzender, provider=header.ontvanger)
+    return Parties(tenant=header.ontvanger, provider=header.afzender)
+
+
+def _idempotency_key(standard: str, sender: str | None, identificatie: str | None, dagtekening: date | None,
+                     kind: str = "heen") -> str | None:
+    if not (sender and identificatie and dagtekening):
+        return None
+    return f"{standard}:{kind}:{sender}:{identificatie}:{dagtekening.isoformat()}"
+
+
+def _retourcodes_of(root: etree._Element) -> tuple[str, ...]:
+    return tuple(sorted({code.text.strip() for code in root.iter("{*}RetourCode") if code.text}))
+
+
+def _refusal(status: int, path: str, message: str) -> Refusal:
+    return Refusal(status, [Problem(None, path, message)])
+
+
+def _refused(refusal: Refusal, kind: MessageType | None = None) -> Answer:
+    errors = [problem.as_dict() for problem in refusal.problems]
+    return Answer(refusal.status, {"errors": errors}, REJECTED if kind else "refused", kind)
+
+
+def _finding_problems(findings: Sequence[Finding]) -> list[Problem]:
+    return [Problem(None, finding.location, f"{finding.rule} (retourcode {finding.retourcode}): {finding.detail}")
+            for finding in findings]
+
+
+def _finding_details(findings: Sequence[Finding]) -> list[dict[str, str]]:
+    return [{"rule": f.rule, "retourcode": f.retourcode, "path": f.path} for f in findings]

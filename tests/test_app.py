@@ -57,7 +57,7 @@ def install_example_routes(app: web.Application) -> None:
 
 @pytest.fixture
 async def gateway(gateway_config):
-    app = create_app(with_limits(gateway_config, max_body_bytes=4096))
+    app = create_app(with_limits(gateway_config, max_body_bytes=4096), route_modules=())
     install_example_routes(app)
     server = await start_server(app, app[CONFIG_KEY].gateway)
     yield app, server.base_url.replace("127.0.0.1", "localhost")
@@ -184,7 +184,7 @@ async def test_metrics_count_requests_by_route_template(gateway, dev_pki, test_t
 
 
 async def test_readyz_runs_the_registered_checks(dev_pki, gateway_config, test_tokens):
-    app = create_app(gateway_config)
+    app = create_app(gateway_config, route_modules=())
     state = {"up": True}
 
     async def store_check():
@@ -222,7 +222,7 @@ async def test_request_time_limit_answers_503(gateway_config, aiohttp_client, te
         await asyncio.sleep(5)
         return web.json_response({})
 
-    app = create_app(with_limits(gateway_config, request_timeout=0.1))
+    app = create_app(with_limits(gateway_config, request_timeout=0.1), route_modules=())
     add_route(app, "GET", "/slow", slow, access=OPERATOR, summary="slow")
     client = await aiohttp_client(app)
     response = await client.get("/slow", headers={"Authorization": "Bearer " + test_tokens["operator"]})

@@ -1,0 +1,79 @@
+"""The backoffice systems' HTTP interface (bearer token with role backoffice, for its tenants).
+
+- `GET /api/v1/tenants/{gemeentecode}/inbox?limit=N&lease=SECONDS` — lease the tenant's messages (providers'
+  heenberichten and their retours to the tenant's messages): `{"messages": [{"id", "message", "xml", "json",
+  "lease_token", ...}]}`; each stays invisible to other readers for SECONDS.
+- `POST /api/v1/inbox/{id}/ack` with `{"lease_token"}` — processed; `POST /api/v1/inbox/{id}/nack` with
+  `{"lease_token", "delay"?, "reason"?}` — give it back (dead-lettered after the last attempt).
+- `POST /api/v1/tenants/{gemeentecode}/outbound` — a 301 or 319 for a provider, as XML or (Content-Type
+  application/json) its JSON form; `202 {"id"}` once journaled, then delivered to the provider.
+"""
+from __future__ import annotations
+
+from aiohttp import web
+
+from gateway.auth import BACKOFFICE, require_tenant
+from gateway.http_errors import json_error
+from gateway.leases import acknowledge, give_back, lease_page, leased_message
+from gateway.pipeline import inbox_queue
+from gateway.routing import add_route
+from gateway.services import PIPELINE_KEY
+
+TAGS = ["backoffice"]
+LEASE_BODY = {"content": {"application/json": {"schema": {
+    "type": "object", "required": ["lease_token"],
+    "properties": {"lease_token": {"type": "string"}, "delay": {"type": "number", "description": "nack: seconds"},
+                   "reason": {"type": "string", "description": "nack: why, for the timeline"}},
+}}}}
+
+
+def setup(app: web.Application) -> None:
+    add_route(app, "GET", "/api/v1/tenants/{gemeentecode}/inbox", inbox, access=BACKOFFICE,
+              summary="Lease the tenant's incoming messages (XML and JSON)", operation={"tags": TAGS, "parameters": [
+                  {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+                  {"name": "lease", "in": "query", "schema": {"type": "number", "minimum": 1, "maximum": 3600}},
+              ]})
+    add_route(app, "POST", "/api/v1/inbox/{id}/ack", ack, access=BACKOFFICE,
+              summary="Acknowledge an inbox message", operation={"tags": TAGS, "requestBody": LEASE_BODY})
+    add_route(app, "POST", "/api/v1/inbox/{id}/nack", nack, access=BACKOFFICE,
+              summary="Give an inbox message back for a later attempt",
+              operation={"tags": TAGS, "requestBody": LEASE_BODY})
+    add_route(app, "POST", "/api/v1/tenants/{gemeentecode}/outbound", send, access=BACKOFFICE,
+              summary="Send a 301 or 319 to a provider (XML or JSON)", operation={"tags": TAGS, "requestBody": {
+                  "content": {"application/xml": {"schema": {"type": "string"}},
+                              "application/json": {"schema": {"type": "object"}}}},
+                  "responses": {"202": {"description": "journaled: {id, status}"}}})
+
+
+async def inbox(request: web.Request) -> web.Response:
+    tenant = require_tenant(request, request.match_info["gemeentecode"])
+    return await lease_page(request, request.app[PIPELINE_KEY], inbox_queue(tenant.gemeentecode), with_json=True)
+
+
+async def ack(request: web.Request) -> web.Response:
+    store = await _inbox_message_store(request)
+    return await acknowledge(request, store, request.match_info["id"])
+
+
+async def nack(request: web.Request) -> web.Response:
+    store = await _inbox_message_store(request)
+    return await give_back(request, store, request.match_info["id"])
+
+
+async def send(request: web.Request) -> web.Response:
+    tenant = require_tenant(request, request.match_info["gemeentecode"])
+    answer = await request.app[PIPELINE_KEY].receive_from_backoffice(
+        tenant, await request.read(), json_body=request.content_type == "application/json"
+    )
+    return web.json_response(answer.body, status=answer.status)
+
+
+async def _inbox_message_store(request: web.Request):
+    """The store, once the message is known to be on (or acked from) an inbox of a tenant the caller serves."""
+    store = request.app[PIPELINE_KEY].store
+    message_id = request.match_info["id"]
+    record = await leased_message(store, message_id)
+    if record.tenant is None or record.direction != "inbound":
+        raise json_error(404, f"no inbox message with id {message_id}")
+    require_tenant(request, record.tenant)
+    return store

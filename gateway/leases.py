@@ -1,0 +1,135 @@
+"""Reading a queue over HTTP: lease a page of messages, show each one, then ack or nack it with its lease token.
+
+A page is `{"messages": [...]}`; each message has `id`, `message` (the code, e.g. "WMO305"), its metadata, `xml`
+(the message as received), `lease_token` and `lease_expires_at`, and for backoffice systems `json` (the lossless
+JSON form). Ack and nack take `{"lease_token": "..."}` as JSON body; a lease that expired or was given back
+answers 409, and the message comes again with the next lease.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from aiohttp import web
+from lxml import etree
+
+from connectors.istandaarden import json_mapping
+from connectors.istandaarden.safe_xml import parse
+from gateway.http_errors import json_error
+from gateway.pipeline import Pipeline
+from queues import LeasedMessage, LeaseLost, MessageNotFound, MessageRecord, Store
+
+DEFAULT_LIMIT, MAX_LIMIT = 10, 100
+DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS = 60.0, 3600.0
+MAX_NACK_DELAY_SECONDS = 7 * 24 * 3600.0
+
+
+async def lease_page(request: web.Request, pipeline: Pipeline, queue: str, *, with_json: bool) -> web.Response:
+    """`GET ...?limit=N&lease=SECONDS`: up to N messages of `queue`, invisible to others for SECONDS."""
+    limit = _query_number(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, int)
+    seconds = _query_number(request, "lease", DEFAULT_LEASE_SECONDS, 1, MAX_LEASE_SECONDS, float)
+    leased = await pipeline.store.lease(queue, limit, seconds)
+    views = await asyncio.to_thread(lambda: [_view(item, pipeline, with_json) for item in leased])
+    return web.json_response({"messages": views})
+
+
+def record_view(record: MessageRecord) -> dict[str, Any]:
+    """The metadata of a journaled message as JSON (no payload)."""
+    return {
+        "id": record.id, "message": record.message_type, "standard": record.standard,
+        "direction": record.direction, "tenant": record.tenant, "partner": record.partner,
+        "status": record.status, "bericht_identificatie": record.bericht_identificatie,
+        "dagtekening": record.dagtekening, "correlation_id": record.correlation_id,
+        "retourcodes": list(record.retourcodes), "received_at": record.received_at.isoformat(),
+    }
+
+
+def _view(leased: LeasedMessage, pipeline: Pipeline, with_json: bool) -> dict[str, Any]:
+    payload = leased.message.payload or b""
+    view = record_view(leased.message) | {
+        "attempt": leased.attempts, "lease_token": leased.token,
+        "lease_expires_at": leased.lease_expires_at.isoformat(),
+    }
+    root = parse(payload, pipeline.xml_limits) if with_json else None
+    view["xml"] = _text(payload, root)
+    if root is not None:
+        view["json"] = json_mapping.to_json(root, pipeline.registry)
+    return view
+
+
+def _text(payload: bytes, root: etree._Element | None) -> str:
+    """The message as text: as received when it is UTF-8, else re-serialised from its tree."""
+    try:
+        return payload.decode("utf-8")
+    except UnicodeDecodeError:
+        root = root if root is not None else parse(payload)
+        return etree.tostring(root, encoding="unicode")
+
+
+async def leased_message(store: Store, message_id: str) -> MessageRecord:
+    """The journaled message `message_id`, or 404."""
+    try:
+        return await store.get(message_id)
+    except MessageNotFound:
+        raise json_error(404, f"no message with id {message_id}") from None
+
+
+async def acknowledge(request: web.Request, store: Store, message_id: str) -> web.Response:
+    """`POST .../{id}/ack` with `{"lease_token"}`: done with the message; it leaves the queue for good."""
+    body = await _json_body(request)
+    try:
+        await store.ack(message_id, _lease_token(body))
+    except LeaseLost as error:
+        raise json_error(409, str(error)) from None
+    return web.json_response({"id": message_id, "status": "acked"})
+
+
+async def give_back(request: web.Request, store: Store, message_id: str) -> web.Response:
+    """`POST .../{id}/nack` with `{"lease_token", "delay"?, "reason"?}`: deliver it again later (after `delay`
+    seconds, default the backoff), or to the dead-letter queue after the last attempt."""
+    body = await _json_body(request)
+    delay = body.get("delay")
+    if delay is not None and (isinstance(delay, bool) or not isinstance(delay, (int, float))
+                              or not 0 <= delay <= MAX_NACK_DELAY_SECONDS):
+        raise json_error(400, f"delay must be a number of seconds from 0 to {MAX_NACK_DELAY_SECONDS:g}",
+                         path="$.delay")
+    reason = body.get("reason")
+    if reason is not None and not isinstance(reason, str):
+        raise json_error(400, "reason must be a string", path="$.reason")
+    try:
+        result = await store.nack(message_id, _lease_token(body), delay, reason=reason)
+    except LeaseLost as error:
+        raise json_error(409, str(error)) from None
+    return web.json_response({"id": message_id, "result": result})
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = json.loads(await request.read() or b"{}")
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise json_error(400, f"the body is not valid JSON: {error}") from None
+    if not isinstance(body, dict):
+        raise json_error(400, 'the body must be a JSON object like {"lease_token": "..."}')
+    return body
+
+
+def _lease_token(body: dict[str, Any]) -> str:
+    token = body.get("lease_token")
+    if not isinstance(token, str) or not token:
+        raise json_error(400, "lease_token missing: give the lease_token the message came with", path="$.lease_token")
+    return token
+
+
+def _query_number(request: web.Request, name: str, default, minimum, maximum, kind):
+    text = request.query.get(name)
+    if text is None:
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        value = None
+    if value is None or not minimum <= value <= maximum:
+        raise json_error(400, f"query parameter {name}={text!r} must be a number from {minimum} to {maximum}",
+                         path=name)
+    return value

@@ -1,0 +1,80 @@
+"""The message services of the application: the store, the compiled schemas and the pipeline, opened at start-up.
+
+`setup(app)` adds a cleanup context that opens the store (encrypting payloads when `storage.keys_file` is set),
+compiles every schema once (a broken schema directory stops start-up), and puts the store under `STORE_KEY` and
+the pipeline under `PIPELINE_KEY`; `/readyz` checks the store. Route modules that need them list this module
+before themselves in `ROUTE_MODULES`.
+"""
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from pathlib import Path
+
+from aiohttp import web
+
+from connectors.istandaarden import catalogue
+from connectors.istandaarden.schema_structure import message_root
+from connectors.istandaarden.validation import SchemaRegistry
+from gateway.appkeys import CONFIG_KEY, METRICS_KEY, READINESS_CHECKS_KEY, STORE_KEY
+from gateway.config import Config
+from gateway.pipeline import Pipeline
+from gateway.pipeline_metrics import PipelineMetrics
+from queues import RetryPolicy, Store, open_store
+from queues.encryption import EncryptingCodec, KeyRingSource
+
+log = logging.getLogger(__name__)
+
+PIPELINE_KEY = web.AppKey("pipeline", Pipeline)
+PIPELINE_METRICS_KEY = web.AppKey("pipeline_metrics", PipelineMetrics)
+
+
+def setup(app: web.Application) -> None:
+    app[PIPELINE_METRICS_KEY] = PipelineMetrics(app[METRICS_KEY].registry)
+    app.cleanup_ctx.append(message_services)
+
+
+def schema_registry(config: Config) -> SchemaRegistry:
+    """`[schemas]`: a directory per standard holding its XSDs (e.g. an official release), else `root/<standard>/3.2`.
+
+    One registry per set of directories and process: compiled schemas are read-only and thread-safe."""
+    configured = tuple(sorted((standard, path) for standard, path in config.schemas.directories.items()
+                              if standard in catalogue.STANDARDS))
+    return _registry(configured, config.schemas.root)
+
+
+@functools.cache
+def _registry(directories: tuple[tuple[str, Path], ...], root: Path) -> SchemaRegistry:
+    return SchemaRegistry(dict(directories), schemas_dir=root)
+
+
+def store_for(config: Config) -> Store:
+    """The store of `[storage]`, not started yet; its retry policy is `[delivery]`'s."""
+    delivery = config.delivery
+    codec = EncryptingCodec(KeyRingSource(config.storage.keys_file)) if config.storage.keys_file else None
+    retry = RetryPolicy(max_attempts=delivery.max_attempts, base_delay_seconds=delivery.backoff_base,
+                        max_delay_seconds=delivery.backoff_max)
+    return open_store(config.storage.url, payload_codec=codec, retry=retry)
+
+
+def _compile_schemas(registry: SchemaRegistry) -> None:
+    registry.compile_all()
+    for message in catalogue.MESSAGES:  # the structure walks (retours, JSON) compile their own form
+        message_root(message, registry)
+
+
+async def message_services(app: web.Application):
+    config = app[CONFIG_KEY]
+    registry = schema_registry(config)
+    await asyncio.to_thread(_compile_schemas, registry)
+    store = store_for(config)
+    await store.start()
+    app[STORE_KEY] = store
+    app[PIPELINE_KEY] = Pipeline(config, store, registry, app[PIPELINE_METRICS_KEY])
+    app[READINESS_CHECKS_KEY]["store"] = store.queue_stats
+    log.info("store open, schemas compiled")
+    try:
+        yield
+    finally:
+        await store.close()
