@@ -10,7 +10,7 @@ from .codec import PayloadCodec
 from .errors import MessageNotFound
 from .model import AppendResult, MessageEntry, MessageRecord, TimelineEvent, new_message_id
 from .records import FROM_MESSAGES, PAYLOAD_COLUMNS, RECORD_COLUMNS, message_record, to_datetime, to_json
-from .sql import Operation, Query, Wake
+from .sql import Dialect, Operation, Query, Wake
 
 INSERT_MESSAGE = (
     "INSERT INTO messages (id, received_at, updated_at, standard, message_type, direction, tenant, partner, status, "
@@ -18,15 +18,23 @@ INSERT_MESSAGE = (
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
     "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id"
 )
-INSERT_EVENT = "INSERT INTO message_events (message_id, at, event, detail) VALUES (?, ?, ?, ?)"
 INSERT_QUEUE_ITEM = (
     "INSERT INTO queue_items (message_id, queue, state, visible_at, attempts, enqueued_at) "
     "VALUES (?, ?, 'ready', ?, 0, ?)"
 )
 
 
+def insert_events(now: float, events: Sequence[tuple[str, str, Mapping[str, Any] | None]]) -> Query:
+    """One INSERT for (message id, event, detail) triples, recorded in their order."""
+    rows = ", ".join(["(?, ?, ?, ?)"] * len(events))
+    params = [
+        value for message_id, event, detail in events for value in (message_id, now, event, to_json(dict(detail or {})))
+    ]
+    return Query(f"INSERT INTO message_events (message_id, at, event, detail) VALUES {rows}", params)
+
+
 def insert_event(message_id: str, now: float, event: str, detail: Mapping[str, Any] | None = None) -> Query:
-    return Query(INSERT_EVENT, (message_id, now, event, to_json(dict(detail or {}))))
+    return insert_events(now, [(message_id, event, detail)])
 
 
 def touch(message_id: str, now: float, status: str | None = None) -> Operation[None]:
@@ -42,8 +50,11 @@ def touch(message_id: str, now: float, status: str | None = None) -> Operation[N
 
 
 def insert_retourcodes(message_id: str, codes: Sequence[str]) -> Operation[None]:
-    for code in sorted(set(codes)):
-        yield Query("INSERT INTO message_retourcodes (message_id, code) VALUES (?, ?)", (message_id, code))
+    unique = sorted(set(codes))
+    if unique:
+        rows = ", ".join(["(?, ?)"] * len(unique))
+        params = [value for code in unique for value in (message_id, code)]
+        yield Query(f"INSERT INTO message_retourcodes (message_id, code) VALUES {rows}", params)
 
 
 def _insert(entry: MessageEntry, now: float, codec: PayloadCodec) -> Operation[tuple[str, bool]]:
@@ -61,12 +72,12 @@ def _insert(entry: MessageEntry, now: float, codec: PayloadCodec) -> Operation[t
         rows = yield Query("SELECT id FROM messages WHERE idempotency_key = ?", (entry.idempotency_key,))
         return rows[0]["id"], False
     yield from insert_retourcodes(message_id, entry.retourcodes)
-    for event, detail in entry.events or ((entry.status, {}),):
-        yield insert_event(message_id, now, event, detail)
+    events = [(message_id, event, detail) for event, detail in entry.events or ((entry.status, {}),)]
     if entry.queue is not None:
         yield Query(INSERT_QUEUE_ITEM, (message_id, entry.queue, now, now))
-        yield insert_event(message_id, now, "queued", {"queue": entry.queue})
         yield Wake(entry.queue)
+        events.append((message_id, "queued", {"queue": entry.queue}))
+    yield insert_events(now, events)
     return message_id, True
 
 
@@ -112,12 +123,16 @@ def get(message_id: str, now: float, codec: PayloadCodec) -> Operation[MessageRe
     return message_record(rows[0], now, codec)
 
 
-def get_many(message_ids: Sequence[str], now: float, codec: PayloadCodec) -> Operation[list[MessageRecord]]:
+def get_many(
+    dialect: Dialect, message_ids: Sequence[str], now: float, codec: PayloadCodec
+) -> Operation[list[MessageRecord]]:
     """The records in the order of `message_ids` (all of which exist)."""
-    records = []
-    for message_id in message_ids:
-        records.append((yield from get(message_id, now, codec)))
-    return records
+    if not message_ids:
+        return []
+    condition, params = dialect.in_list(message_ids)
+    rows = yield Query(f"SELECT {RECORD_COLUMNS}, {PAYLOAD_COLUMNS} {FROM_MESSAGES} WHERE m.id {condition}", params)
+    by_id = {row["id"]: row for row in rows}
+    return [message_record(by_id[message_id], now, codec) for message_id in message_ids]
 
 
 def timeline(message_id: str) -> Operation[list[TimelineEvent]]:

@@ -2,11 +2,9 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
-
 from .codec import PayloadCodec
 from .errors import LeaseLost, MessageNotFound, NotDeadLettered
-from .journal_ops import get_many, insert_event, touch
+from .journal_ops import get_many, insert_event, insert_events, touch
 from .model import DeadLetter, LeasedMessage, QueueStats
 from .records import FROM_MESSAGES, RECORD_COLUMNS, message_record, to_datetime
 from .retry import RetryPolicy
@@ -31,10 +29,10 @@ def lease(
     now: float,
     codec: PayloadCodec,
 ) -> Operation[list[LeasedMessage]]:
-    """Up to n visible messages, oldest first. One whose earlier leases all expired `max_attempts` times is
-    dead-lettered instead of delivered again."""
-    expires = now + visibility_seconds
-    leased: list[tuple[str, str, int]] = []
+    """Up to n visible messages, oldest first, under one new token. One whose earlier leases all expired
+    `max_attempts` times is dead-lettered instead of delivered again."""
+    expires, token = now + visibility_seconds, uuid.uuid4().hex
+    leased: list[tuple[str, int]] = []
     while len(leased) < n:
         rows = yield Query(
             "SELECT message_id, attempts FROM queue_items WHERE queue = ? AND state = 'ready' AND visible_at <= ? "
@@ -43,54 +41,57 @@ def lease(
         )
         if not rows:
             break
+        fresh = []
         for row in rows:
-            message_id, attempts = row["message_id"], row["attempts"]
-            if attempts >= policy.max_attempts:
-                reason = f"lease expired {attempts} times without ack"
-                yield from _dead_letter(message_id, queue, attempts, reason, now)
-                continue
-            token = uuid.uuid4().hex
+            if row["attempts"] >= policy.max_attempts:
+                reason = f"lease expired {row['attempts']} times without ack"
+                yield from _dead_letter(row["message_id"], queue, row["attempts"], reason, now)
+            else:
+                fresh.append((row["message_id"], row["attempts"] + 1))
+        if fresh:
+            condition, params = dialect.in_list([message_id for message_id, _ in fresh])
             yield Query(
-                "UPDATE queue_items SET visible_at = ?, lease_token = ?, attempts = attempts + 1 WHERE message_id = ?",
-                (expires, token, message_id),
+                "UPDATE queue_items SET visible_at = ?, lease_token = ?, attempts = attempts + 1 "
+                f"WHERE message_id {condition}",
+                (expires, token, *params),
             )
-            yield insert_event(message_id, now, "leased", {"queue": queue, "attempt": attempts + 1})
-            leased.append((message_id, token, attempts + 1))
-    records = yield from get_many([message_id for message_id, _, _ in leased], now, codec)
+            events = [(message_id, "leased", {"queue": queue, "attempt": attempt}) for message_id, attempt in fresh]
+            yield insert_events(now, events)
+            leased += fresh
+    records = yield from get_many(dialect, [message_id for message_id, _ in leased], now, codec)
     return [
-        LeasedMessage(record, queue, token, attempts, to_datetime(expires))
-        for record, (_, token, attempts) in zip(records, leased)
+        LeasedMessage(record, queue, token, attempt, to_datetime(expires))
+        for record, (_, attempt) in zip(records, leased)
     ]
 
 
-def _current_lease(dialect: Dialect, message_id: str, token: str) -> Operation[dict[str, Any] | None]:
-    """The queue row leased with `token`; None when the message is on no queue (e.g. acked before)."""
+def _require_message(message_id: str) -> Operation[None]:
+    rows = yield Query("SELECT id FROM messages WHERE id = ?", (message_id,))
+    if not rows:
+        raise MessageNotFound(f"no message with id {message_id!r}")
+
+
+def _explain_no_lease(message_id: str) -> Operation[None]:
+    """The message is not leased with the token given: raise why, or return when it is on no queue any more."""
+    rows = yield Query("SELECT state FROM queue_items WHERE message_id = ?", (message_id,))
+    if rows:
+        why = "dead-lettered" if rows[0]["state"] == "dead" else "the lease expired or was given back"
+        raise LeaseLost(f"message {message_id} is not leased with that token any more ({why})")
+    yield from _require_message(message_id)
+
+
+def ack(message_id: str, token: str, now: float) -> Operation[None]:
+    """Done with it: off the queue for good. Acking a message that is on no queue any more is a no-op."""
     rows = yield Query(
-        f"SELECT queue, state, lease_token, attempts FROM queue_items WHERE message_id = ? {dialect.for_update}",
-        (message_id,),
+        "DELETE FROM queue_items WHERE message_id = ? AND lease_token = ? AND state = 'ready' "
+        "RETURNING queue, attempts",
+        (message_id, token),
     )
     if not rows:
-        exists = yield Query("SELECT id FROM messages WHERE id = ?", (message_id,))
-        if not exists:
-            raise MessageNotFound(f"no message with id {message_id!r}")
-        return None
-    row = rows[0]
-    if row["state"] != "ready" or row["lease_token"] != token:
-        raise LeaseLost(
-            f"message {message_id} is not leased with that token any more "
-            f"({'dead-lettered' if row['state'] == 'dead' else 'the lease expired or was given back'})"
-        )
-    return dict(row)
-
-
-def ack(dialect: Dialect, message_id: str, token: str, now: float) -> Operation[None]:
-    """Done with it: off the queue for good. Acking a message that is on no queue any more is a no-op."""
-    row = yield from _current_lease(dialect, message_id, token)
-    if row is None:
+        yield from _explain_no_lease(message_id)
         return
-    yield Query("DELETE FROM queue_items WHERE message_id = ?", (message_id,))
     yield from touch(message_id, now, "acked")
-    yield insert_event(message_id, now, "acked", {"queue": row["queue"], "attempt": row["attempts"]})
+    yield insert_event(message_id, now, "acked", {"queue": rows[0]["queue"], "attempt": rows[0]["attempts"]})
 
 
 def nack(
@@ -104,10 +105,15 @@ def nack(
 ) -> Operation[str]:
     """Give it back: retried after `delay` (default: the policy's backoff), or dead-lettered after the last attempt.
     Returns the event recorded: "retried" or "dead-lettered"."""
-    row = yield from _current_lease(dialect, message_id, token)
-    if row is None:
+    rows = yield Query(
+        "SELECT queue, attempts FROM queue_items WHERE message_id = ? AND lease_token = ? AND state = 'ready' "
+        f"{dialect.for_update}",
+        (message_id, token),
+    )
+    if not rows:
+        yield from _explain_no_lease(message_id)
         raise LeaseLost(f"message {message_id} is on no queue any more (acked before?)")
-    queue, attempts = row["queue"], row["attempts"]
+    queue, attempts = rows[0]["queue"], rows[0]["attempts"]
     if attempts >= policy.max_attempts:
         yield from _dead_letter(message_id, queue, attempts, reason or f"nacked {attempts} times", now)
         return "dead-lettered"
@@ -124,11 +130,11 @@ def nack(
 
 def replay(dialect: Dialect, message_id: str, now: float) -> Operation[None]:
     """Back from the dead-letter queue onto its own queue, with a fresh count of attempts."""
-    rows = yield Query(f"SELECT queue, state FROM queue_items WHERE message_id = ? {dialect.for_update}", (message_id,))
-    if not rows or rows[0]["state"] != "dead":
-        exists = rows or (yield Query("SELECT id FROM messages WHERE id = ?", (message_id,)))
-        if not exists:
-            raise MessageNotFound(f"no message with id {message_id!r}")
+    rows = yield Query(
+        f"SELECT queue FROM queue_items WHERE message_id = ? AND state = 'dead' {dialect.for_update}", (message_id,)
+    )
+    if not rows:
+        yield from _require_message(message_id)
         raise NotDeadLettered(f"message {message_id} is not on a dead-letter queue")
     queue = rows[0]["queue"]
     yield Query(

@@ -41,6 +41,14 @@ class Dialect:
     # Row locks for read-then-update inside a transaction; SQLite needs none: its writer is alone.
     for_update: str
     skip_locked: str
+    # PostgreSQL takes a list as one array parameter; SQLite needs a placeholder per value.
+    array_parameters: bool
+
+    def in_list(self, values: Sequence[Any]) -> tuple[str, list[Any]]:
+        """`column <this>` matches any of `values` (not empty): the SQL after the column, and its parameters."""
+        if self.array_parameters:
+            return "= ANY(?)", [list(values)]
+        return f"IN ({placeholders(len(values))})", list(values)
 
 
 SQLITE = Dialect(
@@ -50,6 +58,7 @@ SQLITE = Dialect(
     serial_key="INTEGER PRIMARY KEY",
     for_update="",
     skip_locked="",
+    array_parameters=False,
 )
 
 POSTGRES = Dialect(
@@ -59,6 +68,7 @@ POSTGRES = Dialect(
     serial_key="BIGSERIAL PRIMARY KEY",
     for_update="FOR UPDATE",
     skip_locked="FOR UPDATE SKIP LOCKED",
+    array_parameters=True,
 )
 
 
