@@ -88,7 +88,7 @@ class MessageRecord:
 @dataclass(frozen=True)
 class LeasedMessage:
     """One delivery: ack or nack it with `token` before `lease_expires_at`, or it becomes visible again.
-    `attempts` counts deliveries, this one included."""
+    `attempts` counts deliveries, this one included. The messages of one `lease` call share their token."""
 
     message: MessageRecord
     queue: str
