@@ -12,11 +12,12 @@ from .model import (
     TimelineEvent, new_message_id,
 )
 from .retry import RetryPolicy
+from .statistics import AnswerTimeCount, MessageCount, PartnerDeliveries, RetourcodeCount
 from .store import Store
 
 __all__ = [
-    "AppendResult", "DeadLetter", "IdentityCodec", "LeaseLost", "LeasedMessage", "MessageEntry", "MessageNotFound",
-    "MessageRecord", "NotDeadLettered", "PayloadCodec", "QueueStats", "RetryPolicy", "SchemaVersionError",
-    "SearchFilters", "SearchPage", "StateConflict", "Store", "StoreError", "StoreUnavailable", "TimelineEvent",
-    "new_message_id", "open_store",
+    "AnswerTimeCount", "AppendResult", "DeadLetter", "IdentityCodec", "LeaseLost", "LeasedMessage", "MessageCount",
+    "MessageEntry", "MessageNotFound", "MessageRecord", "NotDeadLettered", "PartnerDeliveries", "PayloadCodec",
+    "QueueStats", "RetourcodeCount", "RetryPolicy", "SchemaVersionError", "SearchFilters", "SearchPage",
+    "StateConflict", "Store", "StoreError", "StoreUnavailable", "TimelineEvent", "new_message_id", "open_store",
 ]

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from . import audit_ops, journal_ops, payload_ops, queue_ops, search
+from . import audit_ops, journal_ops, payload_ops, queue_ops, search, statistics
 from .audit import AuditEvent, AuditRecord, Verification
 from .codec import IdentityCodec, PayloadCodec
 from .model import (
@@ -22,6 +22,7 @@ from .model import (
 from .records import to_seconds
 from .retry import RetryPolicy
 from .sql import Dialect, Operation
+from .statistics import AnswerTimeCount, MessageCount, PartnerDeliveries, RetourcodeCount
 from .waker import Waker
 
 T = TypeVar("T")
@@ -112,6 +113,30 @@ class Store(ABC):
 
     async def count(self, filters: SearchFilters | None = None) -> int:
         return await self._read(search.count(filters or SearchFilters()))
+
+    # counts for the operator console
+
+    async def message_counts(
+        self, filters: SearchFilters | None = None, *, by: Sequence[str] = (), periods: Sequence[datetime] = ()
+    ) -> list[MessageCount]:
+        """How many messages match `filters`, per combination of the `by` columns (statistics.GROUP_COLUMNS) and
+        per period: `periods` are boundaries, period i is [periods[i], periods[i+1]). Empty groups are left out."""
+        return await self._read(statistics.message_counts(filters or SearchFilters(), by, periods))
+
+    async def retourcode_counts(self, filters: SearchFilters | None = None) -> list[RetourcodeCount]:
+        """How many of the messages matching `filters` carry each RetourCode, per message type."""
+        return await self._read(statistics.retourcode_counts(filters or SearchFilters()))
+
+    async def answer_times(
+        self, filters: SearchFilters | None = None, *, bounds_seconds: Sequence[float]
+    ) -> list[AnswerTimeCount]:
+        """The answered messages matching `filters`, by the seconds to the first message correlated to them: bucket
+        i when below bounds_seconds[i] (and no earlier bound), bucket len(bounds_seconds) for the rest."""
+        return await self._read(statistics.answer_times(filters or SearchFilters(), bounds_seconds))
+
+    async def delivery_counts(self, since: datetime) -> list[PartnerDeliveries]:
+        """Per receiving party: acks and failed deliveries (nacks, dead letters) since `since`, and the last ones."""
+        return await self._read(statistics.delivery_counts(since))
 
     # queues
 
