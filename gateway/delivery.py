@@ -134,7 +134,7 @@ class Deliverer:
         self.metrics = metrics
         self.breakers: dict[str, CircuitBreaker] = {}
         # Long enough for one POST, so a live delivery keeps its lease; a crashed one is retried after it.
-        self.lease_seconds = 2 * self.settings.timeout + 5
+        self.lease_seconds = 2 * self.settings.timeout + 1
 
     def breaker(self, partner: str) -> CircuitBreaker:
         if partner not in self.breakers:
