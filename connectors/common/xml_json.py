@@ -11,6 +11,7 @@ namespace); both standards can share it. Structure is checked here; content is t
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import xmlschema
@@ -19,6 +20,7 @@ from lxml import etree
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
 _NIL = f"{{{XSI}}}nil"
 TEXT = "#text"
+_CHILDREN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # type -> {local name: declaration}
 
 
 class MappingError(ValueError):
@@ -38,9 +40,14 @@ def _attributes(xsd_element: xmlschema.XsdElement) -> dict[str, str]:
 
 
 def _children(xsd_element: xmlschema.XsdElement) -> dict[str, xmlschema.XsdElement]:
-    content = getattr(xsd_element.type, "content", None)  # simple types and simple content have no groups
-    return {child.local_name: child for child in content.iter_elements()} if hasattr(content, "iter_elements") \
-        else {}
+    # cached per type: a compiled schema is walked for every message, and iter_elements is slow
+    declared = _CHILDREN.get(xsd_element.type)
+    if declared is None:
+        content = getattr(xsd_element.type, "content", None)  # simple types and simple content have no groups
+        declared = {child.local_name: child for child in content.iter_elements()} \
+            if hasattr(content, "iter_elements") else {}
+        _CHILDREN[xsd_element.type] = declared
+    return declared
 
 
 def element_to_json(element: etree._Element, xsd_element: xmlschema.XsdElement, path: str = "") -> Any:

@@ -14,6 +14,7 @@ ReferentieAanbieder, ...); a key that several records share addresses all of the
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -54,7 +55,7 @@ class Record:
 
 
 def has_retourcodes(xsd_element: xmlschema.XsdElement) -> bool:
-    return any(child.local_name == RETOURCODES for child in children(xsd_element).values())
+    return RETOURCODES in children(xsd_element)
 
 
 def iter_records(heen: etree._Element, retour_xsd: xmlschema.XsdElement,
@@ -64,9 +65,10 @@ def iter_records(heen: etree._Element, retour_xsd: xmlschema.XsdElement,
     `renames` maps a heen element name to its retour counterpart (Declaratie -> DeclaratieAntwoord); heen
     elements the retour does not have are skipped with their content.
     """
+    declarations = children(retour_xsd)
     for child in heen.iterchildren(etree.Element):
         name = etree.QName(child).localname
-        xsd_child = children(retour_xsd).get(renames.get(name, name))
+        xsd_child = declarations.get(renames.get(name, name))
         if xsd_child is None:
             continue
         if has_retourcodes(xsd_child):
@@ -74,6 +76,7 @@ def iter_records(heen: etree._Element, retour_xsd: xmlschema.XsdElement,
         yield from iter_records(child, xsd_child, renames)
 
 
+@functools.lru_cache(maxsize=64)
 def record_classes(retour_xsd: xmlschema.XsdElement) -> tuple[str, ...]:
     """The names of the record classes under `retour_xsd` in the retour schema, in schema order."""
     names = []

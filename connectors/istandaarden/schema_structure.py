@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import threading
+import weakref
 from pathlib import Path
 
 import xmlschema
@@ -19,6 +20,7 @@ from .validation import DEFAULT_SCHEMAS_DIR, SchemaRegistry, SchemaUnavailable
 
 ROOT = "Bericht"
 _lock = threading.Lock()
+_children: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # type -> its children (see `children`)
 
 
 def message_root(message: MessageType, registry: SchemaRegistry | None = None) -> xmlschema.XsdElement:
@@ -28,10 +30,14 @@ def message_root(message: MessageType, registry: SchemaRegistry | None = None) -
 
 
 def children(xsd_element: xmlschema.XsdElement) -> dict[str, xmlschema.XsdElement]:
-    """The child element declarations by local name, in schema order; {} for simple content."""
-    if xsd_element.type.has_simple_content():
-        return {}
-    return {child.local_name: child for child in xsd_element.type.content.iter_elements()}
+    """The child element declarations by local name, in schema order; {} for simple content. Do not change it:
+    it is cached per type, as walks ask it for every element of every message."""
+    declared = _children.get(xsd_element.type)
+    if declared is None:
+        content = xsd_element.type.content if not xsd_element.type.has_simple_content() else None
+        declared = {child.local_name: child for child in content.iter_elements()} if content is not None else {}
+        _children[xsd_element.type] = declared
+    return declared
 
 
 def xsd_versions(message: MessageType, registry: SchemaRegistry | None = None) -> tuple[str, str]:
