@@ -20,8 +20,8 @@ from gateway.openapi import OpenApi
 from gateway.routing import add_route
 
 ROUTE_MODULES: tuple[str, ...] = (
-    "gateway.lookups", "gateway.services", "gateway.istandaarden_routes", "gateway.backoffice_routes",
-    "gateway.delivery",
+    "gateway.lookups", "gateway.services", "gateway.security", "gateway.istandaarden_routes",
+    "gateway.backoffice_routes", "gateway.delivery", "gateway.operator_routes",
 )
 READINESS_TIMEOUT = 5.0
 

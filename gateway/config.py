@@ -93,6 +93,20 @@ class Delivery:
 
 
 @dataclass(frozen=True)
+class SecuritySettings:
+    """`[security]`: how long message payloads are kept (their metadata stays; 0 or absent: kept for good), per
+    tenant overriding the default, and how often the key file is re-read."""
+
+    payload_retention_days: int | None = None
+    payload_retention_days_by_tenant: Mapping[str, int | None] = field(default_factory=dict)
+    key_reload_seconds: float = 60.0
+
+    def retention_days(self, gemeentecode: str) -> int | None:
+        """Days a tenant's payloads are kept; None keeps them."""
+        return self.payload_retention_days_by_tenant.get(gemeentecode, self.payload_retention_days)
+
+
+@dataclass(frozen=True)
 class Tenant:
     gemeentecode: str
     name: str
@@ -167,6 +181,7 @@ class Config:
     schemas: SchemaSettings = SchemaSettings()
     limits: Limits = Limits()
     delivery: DeliverySettings = DeliverySettings()
+    security: SecuritySettings = SecuritySettings()
     tenants: tuple[Tenant, ...] = ()
     providers: tuple[Provider, ...] = ()
     tokens: tuple[Token, ...] = ()
@@ -236,6 +251,7 @@ def parse_config(data: Mapping[str, Any], *, base_dir: Path, source: Path | None
         schemas=_schemas(top.table("schemas")),
         limits=_limits(top.table("limits")),
         delivery=_delivery_settings(top.table("delivery")),
+        security=_security(top.table("security"), known_tenants),
         tenants=tenants,
         providers=providers,
         tokens=tokens,
@@ -323,6 +339,22 @@ def _delivery_settings(reader: TableReader) -> DeliverySettings:
     )
     if settings.backoff_max < settings.backoff_base:
         reader.fail("backoff_max", f"{settings.backoff_max} is below backoff_base {settings.backoff_base}")
+    reader.finish()
+    return settings
+
+
+def _security(reader: TableReader, known_tenants: set[str]) -> SecuritySettings:
+    by_tenant = reader.table("payload_retention_days_by_tenant")
+    days = {}
+    for code in by_tenant.raw_table():
+        if code not in known_tenants:
+            by_tenant.fail(code, "not a configured tenant")
+        days[code] = by_tenant.integer(code, minimum=0) or None
+    settings = SecuritySettings(
+        payload_retention_days=reader.integer("payload_retention_days", 0, minimum=0) or None,
+        payload_retention_days_by_tenant=days,
+        key_reload_seconds=reader.number("key_reload_seconds", SecuritySettings.key_reload_seconds, minimum=1),
+    )
     reader.finish()
     return settings
 

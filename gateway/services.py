@@ -1,6 +1,6 @@
 """The message services of the application: the store, the compiled schemas and the pipeline, opened at start-up.
 
-`setup(app)` adds a cleanup context that opens the store (encrypting payloads when `storage.keys_file` is set),
+`setup(app)` adds a cleanup context that opens the store (encrypting payloads when keys are configured),
 compiles every schema once (a broken schema directory stops start-up), and puts the store under `STORE_KEY` and
 the pipeline under `PIPELINE_KEY`; `/readyz` checks the store. Route modules that need them list this module
 before themselves in `ROUTE_MODULES`.
@@ -21,8 +21,8 @@ from gateway.appkeys import CONFIG_KEY, METRICS_KEY, READINESS_CHECKS_KEY, STORE
 from gateway.config import Config
 from gateway.pipeline import Pipeline
 from gateway.pipeline_metrics import PipelineMetrics
+from gateway.security import payload_codec
 from queues import RetryPolicy, Store, open_store
-from queues.encryption import EncryptingCodec, KeyRingSource
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def _registry(directories: tuple[tuple[str, Path], ...], root: Path) -> SchemaRe
 def store_for(config: Config) -> Store:
     """The store of `[storage]`, not started yet; its retry policy is `[delivery]`'s."""
     delivery = config.delivery
-    codec = EncryptingCodec(KeyRingSource(config.storage.keys_file)) if config.storage.keys_file else None
+    codec = payload_codec(config)
     retry = RetryPolicy(max_attempts=delivery.max_attempts, base_delay_seconds=delivery.backoff_base,
                         max_delay_seconds=delivery.backoff_max)
     return open_store(config.storage.url, payload_codec=codec, retry=retry)
