@@ -2,7 +2,6 @@
 retour we build and generated variations; the shape is schema-aware; bad input is named with its place."""
 from __future__ import annotations
 
-import copy
 import json
 
 import pytest

@@ -9,7 +9,9 @@ import pytest
 from lxml import etree
 
 from connectors.istandaarden import catalogue
-from connectors.istandaarden.retour import RetourError, RetourIdentity, build_retour, retour_message_for
+from connectors.istandaarden.retour import (
+    RetourError, RetourIdentity, build_retour, retour_message_for, retour_record_classes,
+)
 from connectors.istandaarden.validation import SchemaRegistry
 from istandaarden_examples import canonical, example, example_params, load
 
@@ -172,3 +174,9 @@ def test_only_a_heenbericht_gets_a_retour(reference_dir):
         build_retour(example(reference_dir, "JW302"))
     with pytest.raises(RetourError, match="not an iWmo/iJw 3.2 message"):
         build_retour(etree.fromstring(b"<Bericht xmlns='urn:other'/>"))
+
+
+def test_the_record_classes_of_a_retour_come_from_its_schema():
+    assert retour_record_classes(catalogue.by_code("JW302")) == (
+        "Header", "Client", "Relatie", "Contact", "ToegewezenProduct")
+    assert retour_record_classes(catalogue.by_code("WMO325")) == ("Header", "DeclaratieAntwoord", "Client", "Prestatie")

@@ -47,7 +47,6 @@ class Record:
 
     name: str
     element: etree._Element
-    xsd: xmlschema.XsdElement
 
     @property
     def key(self) -> str:
@@ -72,7 +71,7 @@ def iter_records(heen: etree._Element, retour_xsd: xmlschema.XsdElement,
         if xsd_child is None:
             continue
         if has_retourcodes(xsd_child):
-            yield Record(xsd_child.local_name, child, xsd_child)
+            yield Record(xsd_child.local_name, child)
         yield from iter_records(child, xsd_child, renames)
 
 
