@@ -114,10 +114,12 @@ class KeyRing:
             mode = path.stat().st_mode
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            raise KeyRingError(f"key file {path} does not exist (create it with `ketenpoort keys init --file {path}`)")\
-                from None
+            hint = f"create it with `ketenpoort keys init --file {path}`"
+            raise KeyRingError(f"key file {path} does not exist ({hint})") from None
         except OSError as exc:
             raise KeyRingError(f"key file {path} cannot be read: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise KeyRingError(f"key file {path} is not UTF-8 text") from None
         if mode & (stat.S_IRWXG | stat.S_IRWXO):
             raise KeyRingError(f"key file {path} is accessible to others (mode {stat.S_IMODE(mode):04o}); "
                                f"run `chmod 600 {path}`")

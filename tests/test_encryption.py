@@ -215,3 +215,9 @@ async def test_watch_picks_up_a_rotation(key_file):
         assert source.primary != first
     finally:
         task.cancel()
+
+
+def test_key_file_that_is_not_text_is_a_clear_error(key_file):
+    key_file.write_bytes(b"\xff\xfe\x00binary")
+    with pytest.raises(KeyRingError, match="not UTF-8"):
+        KeyRing.from_file(key_file)
