@@ -40,7 +40,8 @@ def rewrite_payloads(codec: PayloadCodec, after_id: str, limit: int) -> Operatio
         if row["payload_codec"] == codec.name and codec.is_current(bytes(row["payload"])):
             continue
         payload = decode_payload(row, codec)
-        yield Query("UPDATE messages SET payload_codec = ?, payload = ? WHERE id = ?",
+        # "payload IS NOT NULL": a purge that committed meanwhile (PostgreSQL) is not undone.
+        yield Query("UPDATE messages SET payload_codec = ?, payload = ? WHERE id = ? AND payload IS NOT NULL",
                     (codec.name, codec.encode(payload, row["id"]), row["id"]))
         rewritten += 1
     return rewritten, (rows[-1]["id"] if rows else None)

@@ -38,7 +38,7 @@ async def purge_expired_payloads(
                 actor="ketenpoort", role="system", action=RETENTION_PURGE, object_id=f"tenant:{tenant}",
                 purpose=f"retention {days} days", detail={"purged": count, "older_than": older_than.isoformat()},
             ))
-        log.info("retention: purged %d payload(s) of tenant %s received before %s", count, tenant, older_than)
+            log.info("retention: purged %d payload(s) of tenant %s received before %s", count, tenant, older_than)
     return purged
 
 
