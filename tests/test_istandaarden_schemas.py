@@ -7,8 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
+from lxml import etree
 
-from connectors.istandaarden import catalogue
+from connectors.istandaarden import catalogue, safe_xml
 from connectors.istandaarden.reader import check_message
 from connectors.istandaarden.validation import SchemaRegistry
 
@@ -123,3 +124,24 @@ def test_known_invalid_examples_name_the_fault(reference_dir):
     [jw318] = check_message((examples / "JW318.xml").read_bytes(), registry).problems
     assert (jw318.line, jw318.path) == (33, "/Bericht/Client/Verzoek/RetourCode")
     assert "element RetourCode is not allowed here" in jw318.message and "RetourCodes" in jw318.message
+
+
+def _schema_depth(directory: Path, schema_file: str) -> int:
+    """Levels of elements below and including Bericht that the XSD allows (following named complex types)."""
+    xs = "{http://www.w3.org/2001/XMLSchema}"
+    children: dict[str, list[str]] = {}
+    for path in (directory / "basisschema.xsd", directory / schema_file):
+        for complex_type in etree.parse(str(path)).getroot().iter(f"{xs}complexType"):
+            children[complex_type.get("name")] = [e.get("type", "").split(":")[-1]
+                                                  for e in complex_type.iter(f"{xs}element")]
+
+    def depth(type_name: str) -> int:
+        return 1 + max((depth(child) for child in children.get(type_name, [])), default=0)
+
+    return depth("Root")
+
+
+def test_no_message_is_deeper_than_the_fast_path_assumes():
+    for message in catalogue.MESSAGES:
+        depth = _schema_depth(SCHEMAS_DIR / message.standard / "3.2", message.schema_file)
+        assert 4 <= depth <= safe_xml.MESSAGE_MAX_DEPTH, (message.code, depth)

@@ -12,6 +12,7 @@ from lxml import etree
 
 from connectors.istandaarden import catalogue, validation
 from connectors.istandaarden.reader import check_message, read_message
+from connectors.istandaarden.safe_xml import Limits
 from connectors.istandaarden.validation import SchemaRegistry, SchemaUnavailable
 
 REPO_DIR = Path(__file__).resolve().parents[1]
@@ -212,3 +213,25 @@ def test_many_errors_are_capped(reference_dir, registry):
 def _find_below(element: etree._Element, path: str) -> etree._Element:
     steps = "/".join(f"*[local-name()='{step}']" for step in path.split("/"))
     return element.xpath(steps)[0]
+
+
+def _nested_in_client(reference_dir: Path, levels: int) -> bytes:
+    root = _example(reference_dir, "iwmo", 305)
+    client = _find(root, "Client")
+    for _ in range(levels):
+        client = etree.SubElement(client, client.tag)
+    return etree.tostring(root)
+
+
+@pytest.mark.parametrize("levels", [70, 300])
+def test_too_deep_message_is_named_as_such_not_as_schema_errors(reference_dir, registry, levels):
+    result = check_message(_nested_in_client(reference_dir, levels), registry)
+    assert [p.message for p in result.problems] == ["elements nested deeper than 64 levels"]
+    assert result.message is None
+
+
+def test_a_low_depth_limit_is_checked_before_validation(reference_dir, registry):
+    data = etree.tostring(_example(reference_dir, "iwmo", 305))
+    assert check_message(data, registry).valid
+    [problem] = check_message(data, registry, Limits(max_depth=4)).problems
+    assert problem.message == "elements nested deeper than 4 levels"

@@ -57,7 +57,7 @@ def test_plain_output_lists_errors(reference_dir, capsys):
     ("empty.xml", b"", "empty document"),
     ("billion-laughs.xml", BILLION_LAUGHS, "a document type declaration (DTD) is not allowed"),
     ("deep.xml", b"<a>" * 10_000 + b"</a>" * 10_000, "elements nested deeper than 64 levels"),
-])
+], ids=lambda value: value if isinstance(value, str) and value.endswith(".xml") else "")
 def test_bad_input_is_a_clear_error_never_a_traceback(tmp_path, capsys, name, content, words):
     path = tmp_path / name
     path.write_bytes(content)

@@ -38,23 +38,28 @@ def _parser() -> etree.XMLParser:
     return parser
 
 
-def parse_xml(data: bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> etree._Element:
-    """The root element of `data`, or `UnsafeXml` when it is too large, too deep, has a DTD or is not XML."""
+def parse_xml(data: bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH,
+              check_max_depth: bool = True) -> etree._Element:
+    """The root element of `data`, or `UnsafeXml` when it is too large, too deep, has a DTD or is not XML.
+    `check_max_depth=False` leaves only the parser's own limit (256 levels), for callers that run `check_depth`
+    later (a document deeper than that is still refused, naming `max_depth`)."""
     if not isinstance(data, bytes):
         raise UnsafeXml("XML must be given as bytes (the encoding comes from the XML declaration)")
     if len(data) > max_bytes:
         raise UnsafeXml(f"document of {len(data)} bytes exceeds the limit of {max_bytes} bytes")
-    if not data.strip():
+    if not data or data.isspace():  # isspace stops at the first other byte; strip would copy the body
         raise UnsafeXml("empty document")
     try:
         tree = etree.fromstring(data, _parser()).getroottree()
     except etree.XMLSyntaxError as error:
         raise UnsafeXml(_syntax_reason(error, max_depth), error.lineno) from None
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+    info = tree.docinfo
+    if info.internalDTD is not None or info.doctype:
         doctype = data.find(b"<!DOCTYPE")
         raise UnsafeXml("a document type declaration (DTD) is not allowed",
                         data.count(b"\n", 0, doctype) + 1 if doctype >= 0 else None)
-    _check_depth(tree.getroot(), max_depth)
+    if check_max_depth:
+        check_depth(tree.getroot(), max_depth)
     return tree.getroot()
 
 
@@ -76,7 +81,8 @@ def _deeper_than(depth: int) -> etree.XPath:
     return etree.XPath("boolean(" + "/*" * (depth + 1) + ")")
 
 
-def _check_depth(root: etree._Element, max_depth: int) -> None:
+def check_depth(root: etree._Element, max_depth: int) -> None:
+    """`UnsafeXml` when an element of the tree sits more than `max_depth` levels deep."""
     if _deeper_than(max_depth)(root):
         too_deep = root.xpath("/*" * (max_depth + 1))[0]
         raise UnsafeXml(f"elements nested deeper than {max_depth} levels", too_deep.sourceline)

@@ -1,6 +1,7 @@
 """The iWmo and iJw 3.2 messages: codes, berichtcodes, namespaces, direction and which retour answers which heenbericht."""
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -47,20 +48,20 @@ class MessageType:
     title: str
     answers: int | None
 
-    @property
+    @functools.cached_property
     def code(self) -> str:
         return f"{_CODE_PREFIX[self.standard]}{self.number}"
 
-    @property
+    @functools.cached_property
     def prefix(self) -> str:
         """The namespace prefix the official schemas use: wmo301, jw301."""
         return self.code.lower()
 
-    @property
+    @functools.cached_property
     def namespace(self) -> str:
         return message_namespace(self.standard, self.prefix)
 
-    @property
+    @functools.cached_property
     def schema_file(self) -> str:
         return f"{self.code}.xsd"
 

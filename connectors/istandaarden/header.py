@@ -1,6 +1,7 @@
 """Identify an iWmo/iJw message from its root namespace and read its Header."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,20 +12,20 @@ from .catalogue import MessageType
 from .problems import MessageError, Problem, local_name
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Header:
     """The Header of a message as sent. Fields are None where the element is absent or (for dates) not a valid
     date: the XSD check reports those; reading the header never fails."""
 
-    berichtcode: str | None
-    berichtversie: str | None
-    berichtsubversie: str | None
-    afzender: str | None
-    ontvanger: str | None
-    identificatie: str | None
-    dagtekening: date | None
-    basisschema_xsd_versie: str | None
-    bericht_xsd_versie: str | None
+    berichtcode: str | None = None
+    berichtversie: str | None = None
+    berichtsubversie: str | None = None
+    afzender: str | None = None
+    ontvanger: str | None = None
+    identificatie: str | None = None
+    dagtekening: date | None = None
+    basisschema_xsd_versie: str | None = None
+    bericht_xsd_versie: str | None = None
     # retour messages (302 ... 320): the identification of the retour itself
     identificatie_retour: str | None = None
     dagtekening_retour: date | None = None
@@ -35,13 +36,13 @@ class Header:
 
 def identify(root: etree._Element) -> MessageType:
     """The message type from the root element's namespace, or MessageError saying why it is not one we handle."""
-    qname = etree.QName(root)
-    message = catalogue.by_namespace(qname.namespace) if qname.namespace else None
+    namespace, _, name = root.tag[1:].rpartition("}") if root.tag.startswith("{") else ("", "", root.tag)
+    message = catalogue.by_namespace(namespace)
     if message is None:
-        raise MessageError([Problem(root.sourceline, "/" + qname.localname, _unknown_namespace(qname.namespace))])
-    if qname.localname != "Bericht":
-        raise MessageError([Problem(root.sourceline, "/" + qname.localname,
-                                    f"root element is {qname.localname}, expected Bericht ({message.describe()})")])
+        raise MessageError([Problem(root.sourceline, "/" + name, _unknown_namespace(namespace))])
+    if name != "Bericht":
+        raise MessageError([Problem(root.sourceline, "/" + name,
+                                    f"root element is {name}, expected Bericht ({message.describe()})")])
     return message
 
 
@@ -61,47 +62,52 @@ def _unknown_namespace(namespace: str | None) -> str:
     return f"unknown namespace {namespace}: not {expected}"
 
 
+# Header element -> Header field; the groups hold two elements of the basisschema each.
+_FIELDS = {"BerichtCode": "berichtcode", "BerichtVersie": "berichtversie", "BerichtSubversie": "berichtsubversie",
+           "Afzender": "afzender", "Ontvanger": "ontvanger", "IdentificatieRetour": "identificatie_retour",
+           "DagtekeningRetour": "dagtekening_retour"}
+_GROUPS = {
+    "BerichtIdentificatie": {"Identificatie": "identificatie", "Dagtekening": "dagtekening"},
+    "XsdVersie": {"BasisschemaXsdVersie": "basisschema_xsd_versie", "BerichtXsdVersie": "bericht_xsd_versie"},
+    "DeclaratieIdentificatie": {"Identificatie": "declaratie_identificatie", "Dagtekening": "declaratie_dagtekening"},
+}
+_DATES = {"dagtekening", "dagtekening_retour", "declaratie_dagtekening"}
+
+
 def read_header(root: etree._Element) -> Header:
-    """The Header fields of a message (root = the Bericht element)."""
-    header = _children(_children(root).get("Header"))
-    identificatie = _children(header.get("BerichtIdentificatie"))
-    xsd_versie = _children(header.get("XsdVersie"))
-    declaratie = _children(header.get("DeclaratieIdentificatie"))
-    return Header(
-        berichtcode=_text(header, "BerichtCode"),
-        berichtversie=_text(header, "BerichtVersie"),
-        berichtsubversie=_text(header, "BerichtSubversie"),
-        afzender=_text(header, "Afzender"),
-        ontvanger=_text(header, "Ontvanger"),
-        identificatie=_text(identificatie, "Identificatie"),
-        dagtekening=_date(identificatie, "Dagtekening"),
-        basisschema_xsd_versie=_text(xsd_versie, "BasisschemaXsdVersie"),
-        bericht_xsd_versie=_text(xsd_versie, "BerichtXsdVersie"),
-        identificatie_retour=_text(header, "IdentificatieRetour"),
-        dagtekening_retour=_date(header, "DagtekeningRetour"),
-        declaratie_identificatie=_text(declaratie, "Identificatie"),
-        declaratie_dagtekening=_date(declaratie, "Dagtekening"),
-    )
+    """The Header fields of a message (root = the Bericht element). It runs for every incoming message, so it
+    looks elements up by their full (namespaced) tag in one pass over the Header's children."""
+    own = root.tag.partition("}")[0] + "}"
+    header = next(root.iterchildren(own + "Header"), None)
+    if header is None:
+        return Header()
+    fields, groups = _tags(own)
+    values: dict[str, str | date | None] = {}
+    for element in header.iterchildren(tag=etree.Element):
+        tag = element.tag
+        if tag in fields:
+            values.setdefault(fields[tag], _value(fields[tag], element.text))
+        elif tag in groups:
+            for part in element.iterchildren(tag=etree.Element):
+                field = groups[tag].get(part.tag.rpartition("}")[2])
+                if field:
+                    values.setdefault(field, _value(field, part.text))
+    return Header(**values)
 
 
-def _children(element: etree._Element | None) -> dict[str, etree._Element]:
-    """Child elements by local name (the first of each name); {} for None."""
-    if element is None:
-        return {}
-    children: dict[str, etree._Element] = {}
-    for child in element.iterchildren(tag=etree.Element):
-        children.setdefault(local_name(child.tag), child)
-    return children
+@functools.lru_cache(maxsize=None)
+def _tags(own: str) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """_FIELDS and _GROUPS keyed by the full tag in the message's namespace `own` ("{namespace}")."""
+    return ({own + name: field for name, field in _FIELDS.items()},
+            {own + name: members for name, members in _GROUPS.items()})
 
 
-def _text(children: dict[str, etree._Element], name: str) -> str | None:
-    element = children.get(name)
-    return element.text.strip() if element is not None and element.text else None
-
-
-def _date(children: dict[str, etree._Element], name: str) -> date | None:
-    text = _text(children, name)
-    try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        return None
+def _value(field: str, text: str | None) -> str | date | None:
+    """Stripped text; for a date field the date, or None when it does not exist (the XSD check reports it)."""
+    text = text.strip() if text else None
+    if text and field in _DATES:
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            return None
+    return text or None

@@ -1,9 +1,12 @@
 """What is wrong with a message, and where: the one shape every check (parse, identify, XSD, rules) reports in."""
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 
 from lxml import etree
+
+_NAMESPACE = re.compile(r"\{[^}]*\}")
 
 
 @dataclass(frozen=True)
@@ -37,15 +40,7 @@ def local_name(tag: str) -> str:
 
 def element_path(element: etree._Element) -> str:
     """/Bericht/Client/Relaties/Relatie[2]/Naam: local names, a 1-based position where siblings share the name."""
-    steps = []
-    node = element
-    while node is not None:
-        step = local_name(node.tag)
-        parent = node.getparent()
-        if parent is not None:
-            same = list(parent.iterchildren(node.tag))
-            if len(same) > 1:
-                step += f"[{same.index(node) + 1}]"
-        steps.append(step)
-        node = parent
-    return "/" + "/".join(reversed(steps))
+    tree = element.getroottree()
+    below_root = tree.getelementpath(element)  # Clark names, positions only where needed; "." for the root
+    top = "/" + local_name(tree.getroot().tag)
+    return top if below_root == "." else f"{top}/{_NAMESPACE.sub('', below_root)}"

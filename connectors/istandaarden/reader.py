@@ -2,6 +2,7 @@
 `check_message` runs them all, for the CLI and anyone who wants one verdict."""
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from lxml import etree
@@ -18,7 +19,11 @@ from .validation import SchemaRegistry
 class IncomingMessage:
     root: etree._Element  # the Bericht element
     message_type: MessageType
-    header: Header
+
+    @functools.cached_property
+    def header(self) -> Header:
+        """Read on first use: validation does not need it, and reading it costs as much as a tenth of a parse."""
+        return read_header(self.root)
 
     @property
     def code(self) -> str:
@@ -39,16 +44,22 @@ class CheckResult:
         return not self.problems
 
 
-def read_message(data: bytes, limits: Limits = DEFAULT_LIMITS) -> IncomingMessage:
-    """Safe parse and identify; MessageError when the data is not a readable iWmo/iJw 3.2 message."""
-    root = safe_xml.parse(data, limits)
-    return IncomingMessage(root, identify(root), read_header(root))
+def read_message(data: bytes, limits: Limits = DEFAULT_LIMITS, *, check_depth: bool = True) -> IncomingMessage:
+    """Safe parse and identify; MessageError when the data is not a readable iWmo/iJw 3.2 message.
+    `check_depth=False`: see safe_xml.parse."""
+    root = safe_xml.parse(data, limits, check_depth=check_depth)
+    return IncomingMessage(root, identify(root))
 
 
 def check_message(data: bytes, registry: SchemaRegistry, limits: Limits = DEFAULT_LIMITS) -> CheckResult:
-    """Safe parse, identify and validate against the XSD: every problem found, [] when the message is valid."""
+    """Safe parse, identify and validate against the XSD: every problem found, [] when the message is valid.
+    Fast path: a message its XSD accepts is no deeper than MESSAGE_MAX_DEPTH, so the exact depth limit is only
+    checked when the XSD rejects the message (the parser itself refuses more than 256 levels)."""
+    depth_after = limits.max_depth >= safe_xml.MESSAGE_MAX_DEPTH
     try:
-        message = read_message(data, limits)
+        message = read_message(data, limits, check_depth=not depth_after)
     except MessageError as error:
         return CheckResult(None, error.problems)
-    return CheckResult(message, registry.problems(message.root, message.message_type))
+    problems = registry.problems(message.root, message.message_type)
+    too_deep = depth_after and problems and safe_xml.depth_problem(message.root, limits)
+    return CheckResult(None, [too_deep]) if too_deep else CheckResult(message, problems)

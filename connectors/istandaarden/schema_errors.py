@@ -9,9 +9,9 @@ from .problems import Problem, element_path
 
 MAX_PROBLEMS = 100  # a message broken everywhere gets the first hundred, and a count of the rest
 
-_NAMESPACE = re.compile(r"\{[^{}\s']*[:/][^{}\s']*\}")  # {http://...} but not the {9} of a pattern
+_NAMESPACE = re.compile(r"\{[a-z]+:[^}]*\}")  # {http://...} or {urn:...}, not the {9} of a pattern
+_PREFIX = re.compile(r"(?<=/)[^/:\[]+:")
 _SUBJECT = re.compile(r"^Element '([^']*)'(?:, attribute '([^']*)')?: (.*)$", re.S)
-_STEP = re.compile(r"^(?:(?:[^:\[\]]+:)?([^:\[\]]+))(?:\[(\d+)\])?$")
 # (pattern on the reason, template); {el} is the element's local name, {a} and {b} the groups.
 _REASONS = [
     (r"This element is not expected\. Expected is one of \( (.*) \)\.",
@@ -58,9 +58,15 @@ def problems_from_log(log: etree._ListErrorLog, root: etree._Element) -> list[Pr
 
 
 def _problem(entry: etree._LogEntry, root: etree._Element) -> Problem:
-    element = _resolve(root, entry.path or "")
-    line = entry.line or (element.sourceline if element is not None else None)
-    path = element_path(element) if element is not None else _strip_prefixes(entry.path)
+    path, line = entry.path, entry.line
+    if path and "*" in path:
+        # Elements without a prefix (a default namespace) have no name in libxml2's path: find the element.
+        element = _resolve(root, path)
+        path = element_path(element) if element is not None else None
+        line = line or (element.sourceline if element is not None else None)
+    else:
+        # /p:Bericht/p:Client/p:Relatie[2]: positions only where siblings share the name, as in our paths
+        path = _PREFIX.sub("", path) if path else None
     return Problem(line or None, path, readable_reason(entry.message))
 
 
@@ -79,32 +85,8 @@ def readable_reason(message: str) -> str:
 
 
 def _resolve(root: etree._Element, path: str) -> etree._Element | None:
-    """The element at libxml2's node path: /p:Bericht/p:Client/p:Relatie[2] or, in a default namespace, /*/*[2]."""
-    steps = path.split("/")[1:]
-    if not steps or not _matches(root, steps[0]):
+    try:
+        found = root.xpath(path, namespaces={prefix: uri for prefix, uri in root.nsmap.items() if prefix})
+    except etree.XPathError:
         return None
-    node = root
-    for step in steps[1:]:
-        match = _STEP.match(step)
-        if not match:
-            return None
-        name, position = match.group(1), int(match.group(2) or 1)
-        candidates = [child for child in node.iterchildren(tag=etree.Element) if name == "*" or
-                      etree.QName(child).localname == name and child.prefix == _prefix(step)]
-        if position > len(candidates):
-            return None
-        node = candidates[position - 1]
-    return node
-
-
-def _matches(root: etree._Element, step: str) -> bool:
-    match = _STEP.match(step)
-    return bool(match) and match.group(1) in ("*", etree.QName(root).localname)
-
-
-def _prefix(step: str) -> str | None:
-    return step.split(":", 1)[0] if ":" in step.split("[", 1)[0] else None
-
-
-def _strip_prefixes(path: str | None) -> str | None:
-    return re.sub(r"(?<=/)[^/:\[]+:", "", path) if path else None
+    return found[0] if found and isinstance(found[0], etree._Element) else None
