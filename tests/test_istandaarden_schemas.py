@@ -46,7 +46,8 @@ def _examples(reference_dir: Path) -> list[tuple[str, Path]]:
 def test_generator_reproduces_the_committed_schemas(reference_dir, tools, tmp_path, standard):
     generator, _ = tools
     written = generator.generate(_dictionary(reference_dir, standard), tmp_path)
-    assert sorted(p.name for p in written) == sorted(["basisschema.xsd"] + [m.schema_file for m in catalogue.messages(standard)])
+    expected = ["basisschema.xsd"] + [m.schema_file for m in catalogue.messages(standard)]
+    assert sorted(p.name for p in written) == sorted(expected)
     for path in written:
         committed = SCHEMAS_DIR / standard / "3.2" / path.name
         assert path.read_bytes() == committed.read_bytes(), f"{committed} differs from the generator's output"

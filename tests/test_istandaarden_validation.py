@@ -14,6 +14,7 @@ from connectors.istandaarden import catalogue, validation
 from connectors.istandaarden.reader import check_message, read_message
 from connectors.istandaarden.safe_xml import Limits
 from connectors.istandaarden.validation import SchemaRegistry, SchemaUnavailable
+from rules_support import add_after, at, load, remove, set_text
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 
@@ -24,76 +25,49 @@ def registry() -> SchemaRegistry:
 
 
 def _example(reference_dir: Path, standard: str, number: int) -> etree._Element:
-    prefix = "WMO" if standard == "iwmo" else "JW"
-    data = (reference_dir / "istandaarden" / f"{standard}-3.2" / "examples" / f"{prefix}{number}.xml").read_bytes()
-    return etree.fromstring(data)
-
-
-def _find(root: etree._Element, path: str) -> etree._Element:
-    """The first element at a path of local names below the root, e.g. Client/Relaties/Relatie."""
-    steps = "/".join(f"*[local-name()='{step}']" for step in path.split("/"))
-    return root.xpath(f"/*/{steps}")[0]
-
-
-def _set(path: str, value: str):
-    def mutate(root):
-        _find(root, path).text = value
-    return mutate
-
-
-def _remove(path: str):
-    def mutate(root):
-        element = _find(root, path)
-        element.getparent().remove(element)
-    return mutate
-
-
-def _insert_after(path: str, local: str):
-    def mutate(root):
-        element = _find(root, path)
-        element.addnext(etree.Element(etree.QName(element).namespace and f"{{{etree.QName(element).namespace}}}{local}"))
-    return mutate
+    return load(reference_dir, f"{'WMO' if standard == 'iwmo' else 'JW'}{number}")
 
 
 def _swap_with_previous(path: str):
     def mutate(root):
-        element = _find(root, path)
+        element = at(root, path)
         element.getprevious().addprevious(element)
     return mutate
 
 
 # (case, message number, mutation, expected element path, expected words in the message)
 CASES = [
-    ("required element removed", 301, _remove("Client/Bsn"), "/Bericht/Client/Geboortedatum",
+    ("required element removed", 301, remove("Client/Bsn"), "/Bericht/Client/Geboortedatum",
      "element Geboortedatum is not allowed here; expected Bsn"),
-    ("last required element removed", 301, _remove("Client/ToegewezenProducten"), "/Bericht/Client",
+    ("last required element removed", 301, remove("Client/ToegewezenProducten"), "/Bericht/Client",
      "Client is incomplete: required element ToegewezenProducten is missing"),
-    ("extra element", 305, _insert_after("Client/Bsn", "Onbekend"), "/Bericht/Client/Onbekend",
+    ("extra element", 305, add_after("Client/Bsn", "Onbekend", None), "/Bericht/Client/Onbekend",
      "element Onbekend is not allowed here; expected Geboortedatum"),
     ("wrong order", 307, _swap_with_previous("Client/Geslacht"), "/Bericht/Client/Geslacht",
      "element Geslacht is not allowed here; expected Geboortedatum"),
-    ("pattern", 301, _set("Client/Bsn", "12345"), "/Bericht/Client/Bsn",
+    ("pattern", 301, set_text("Client/Bsn", "12345"), "/Bericht/Client/Bsn",
      "Bsn: value '12345' does not match the required pattern [0-9]{9}"),
-    ("enumeration", 301, _set("Client/Geslacht", "7"), "/Bericht/Client/Geslacht",
+    ("enumeration", 301, set_text("Client/Geslacht", "7"), "/Bericht/Client/Geslacht",
      "Geslacht: value '7' is not one of the allowed values '0', '1', '2'"),
-    ("maxLength", 301, _set("Header/BerichtIdentificatie/Identificatie", "1234567890123"),
+    ("maxLength", 301, set_text("Header/BerichtIdentificatie/Identificatie", "1234567890123"),
      "/Bericht/Header/BerichtIdentificatie/Identificatie",
      "Identificatie: value is 13 characters long, more than the maximum length 12"),
-    ("minLength", 323, _set("Declaratie/Clienten/Client/Prestaties/Prestatie/ProductReferentie/ReferentieNummer", ""),
+    ("minLength", 323,
+     set_text("Declaratie/Clienten/Client/Prestaties/Prestatie/ProductReferentie/ReferentieNummer", ""),
      "/Bericht/Declaratie/Clienten/Client[1]/Prestaties/Prestatie[1]/ProductReferentie/ReferentieNummer",
      "ReferentieNummer: value is 0 characters long, less than the minimum length 1"),
-    ("maxInclusive", 301, _set("Client/ToegewezenProducten/ToegewezenProduct/Omvang/Volume", "100000000"),
+    ("maxInclusive", 301, set_text("Client/ToegewezenProducten/ToegewezenProduct/Omvang/Volume", "100000000"),
      "/Bericht/Client/ToegewezenProducten/ToegewezenProduct[1]/Omvang/Volume",
      "Volume: value 100000000 is greater than the maximum 99999999"),
-    ("minInclusive", 301, _set("Client/ToegewezenProducten/ToegewezenProduct/Omvang/Volume", "-1"),
+    ("minInclusive", 301, set_text("Client/ToegewezenProducten/ToegewezenProduct/Omvang/Volume", "-1"),
      "/Bericht/Client/ToegewezenProducten/ToegewezenProduct[1]/Omvang/Volume",
      "Volume: value -1 is less than the minimum 0"),
-    ("impossible date", 305, _set("Header/BerichtIdentificatie/Dagtekening", "2023-02-30"),
+    ("impossible date", 305, set_text("Header/BerichtIdentificatie/Dagtekening", "2023-02-30"),
      "/Bericht/Header/BerichtIdentificatie/Dagtekening",
      "Dagtekening: '2023-02-30' is not a valid value of type LDT_Datum"),
-    ("berichtcode of another message", 319, _set("Header/BerichtCode", "999"), "/Bericht/Header/BerichtCode",
+    ("berichtcode of another message", 319, set_text("Header/BerichtCode", "999"), "/Bericht/Header/BerichtCode",
      "BerichtCode: value '999' does not match the required pattern"),
-    ("text in an element-only class", 317, _set("Client", "tekst"), "/Bericht/Client",
+    ("text in an element-only class", 317, set_text("Client", "tekst"), "/Bericht/Client",
      "Client may only contain elements, not text"),
 ]
 
@@ -111,7 +85,7 @@ def test_one_broken_rule_gives_one_clear_error(reference_dir, registry, standard
     # a position shows only where siblings share the name, and the examples differ in how many they have
     assert problem.path.replace("[1]", "") == path.replace("[1]", "")
     assert words in problem.message
-    assert problem.line == _find(etree.fromstring(data), path.replace("[1]", "").split("/", 2)[2]).sourceline
+    assert problem.line == at(etree.fromstring(data), path.replace("[1]", "").split("/", 2)[2]).sourceline
 
 
 def test_error_paths_resolve_in_a_default_namespace(reference_dir, registry):
@@ -127,7 +101,7 @@ def test_error_paths_resolve_in_a_default_namespace(reference_dir, registry):
 def test_validate_identifies_the_message_itself(reference_dir, registry):
     root = _example(reference_dir, "ijw", 305)
     assert registry.validate(root.getroottree()) == []
-    _set("Client/Bsn", "1")(root)
+    set_text("Client/Bsn", "1")(root)
     assert [p.path for p in registry.validate(root)] == ["/Bericht/Client/Bsn"]
     [problem] = registry.validate(etree.fromstring(b"<Bericht xmlns='urn:other'/>"))
     assert "unknown namespace urn:other" in problem.message
@@ -200,24 +174,19 @@ def test_a_missing_schema_is_a_configuration_error(reference_dir, tmp_path):
 
 def test_many_errors_are_capped(reference_dir, registry):
     root = _example(reference_dir, "iwmo", 323)
-    prestatie = _find(root, "Declaratie/Clienten/Client/Prestaties/Prestatie")
+    prestatie = at(root, "Declaratie/Clienten/Client/Prestaties/Prestatie")
     for _ in range(150):
         broken = copy.deepcopy(prestatie)
-        _find_below(broken, "ProductReferentie/ReferentieNummer").text = ""
+        at(broken, "ProductReferentie/ReferentieNummer").text = ""
         prestatie.addnext(broken)
     problems = check_message(etree.tostring(root), registry).problems
     assert len(problems) == 101
     assert problems[-1].message == "... and 50 more schema errors"
 
 
-def _find_below(element: etree._Element, path: str) -> etree._Element:
-    steps = "/".join(f"*[local-name()='{step}']" for step in path.split("/"))
-    return element.xpath(steps)[0]
-
-
 def _nested_in_client(reference_dir: Path, levels: int) -> bytes:
     root = _example(reference_dir, "iwmo", 305)
-    client = _find(root, "Client")
+    client = at(root, "Client")
     for _ in range(levels):
         client = etree.SubElement(client, client.tag)
     return etree.tostring(root)

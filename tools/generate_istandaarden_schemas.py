@@ -28,7 +28,8 @@ _FACET_ORDER = ("minLength", "maxLength", "length", "totalDigits", "fractionDigi
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dictionary", type=Path, help="dictionary.json of an iWmo or iJw release")
-    parser.add_argument("--out", type=Path, default=REPO_DIR / "schemas", help="schemas directory (default: %(default)s)")
+    parser.add_argument("--out", type=Path, default=REPO_DIR / "schemas",
+                        help="schemas directory (default: %(default)s)")
     args = parser.parse_args(argv)
     dictionary = json.loads(args.dictionary.read_text(encoding="utf-8"))
     written = generate(dictionary, args.out)

@@ -19,7 +19,8 @@ RETOURCODE_DOC = (
 )
 # (name, min, max, basisschema type, documentation)
 _RETOUR_HEADER = (
-    ("IdentificatieRetour", 1, 1, "LDT_IdentificatieBericht", "Naam of nummer ter identificatie van een retourbericht."),
+    ("IdentificatieRetour", 1, 1, "LDT_IdentificatieBericht",
+     "Naam of nummer ter identificatie van een retourbericht."),
     ("DagtekeningRetour", 1, 1, "LDT_Datum", "Dagtekening van het retourbericht."),
     ("XsltVersie", 0, 1, "LDT_Versie", "Volgnummer van de formele uitgifte van een versie van de XSLT's die zijn "
                                        "ingezet voor de controle van het heenbericht."),

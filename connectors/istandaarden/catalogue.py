@@ -1,4 +1,5 @@
-"""The iWmo and iJw 3.2 messages: codes, berichtcodes, namespaces, direction and which retour answers which heenbericht."""
+"""The iWmo and iJw 3.2 messages: codes, berichtcodes, namespaces, direction, and which retour answers which
+heenbericht."""
 from __future__ import annotations
 
 import functools
