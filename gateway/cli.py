@@ -7,7 +7,7 @@ import sys
 
 # Each module defines `register(subparsers)`, which adds its verb and sets `func` on the parser.
 COMMAND_MODULES: tuple[str, ...] = (
-    "certs", "serve", "keys", "audit", "validate", "rules", "retour", "to_json", "to_xml",
+    "certs", "serve", "keys", "audit", "validate", "rules", "retour", "to_json", "to_xml", "demo",
 )
 
 

@@ -1,9 +1,15 @@
 """Talking to a running gateway in tests: messages addressed to its parties, calls as provider or backoffice."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import json
+import signal
+import socket
+import subprocess
+import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -104,3 +110,44 @@ async def running_gateway(config: Config, ca_cert: Path):
 
 def store_of(app):
     return app[STORE_KEY]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def ketenpoort_process(*args: str) -> subprocess.Popen:
+    """`ketenpoort ARGS...` as a child process, its output (both streams) in `process.stdout`."""
+    return subprocess.Popen([sys.executable, "-m", "gateway.cli", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+async def wait_until_serving(process: subprocess.Popen, base_url: str, ca_cert: Path, seconds: float = 90) -> None:
+    """Until `/healthz` answers; fails with the process's output when it ends or `seconds` pass."""
+    client = GatewayClient(base_url, ca_cert)
+    deadline = time.monotonic() + seconds
+    while True:
+        if process.poll() is not None:
+            raise AssertionError(f"ketenpoort ended with {process.returncode}: {process.stdout.read()}")
+        try:
+            if (await client.call("GET", "/healthz")).status == 200:
+                return
+        except (aiohttp.ClientError, OSError):  # not listening yet, or (demo) its CA not written yet
+            pass
+        if time.monotonic() > deadline:
+            process.kill()
+            raise AssertionError(f"ketenpoort did not serve within {seconds} s: {process.communicate()[0]}")
+        await asyncio.sleep(0.2)
+
+
+def stop(process: subprocess.Popen) -> str:
+    """Ctrl-C, then the output; killed when it does not stop within 30 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    try:
+        return process.communicate(timeout=30)[0]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        return process.communicate()[0]
