@@ -126,12 +126,13 @@ class Pipeline:
             return await self._reject(message, data, refusal, parties)
         problems = await asyncio.to_thread(self.registry.problems, message.root, message.message_type)
         if problems:
-            return await self._reject(message, data, Refusal(422, problems), parties,
-                                      retour=self._rejection_retour(message, parties))
+            retour = await asyncio.to_thread(self._rejection_retour, message, parties)
+            return await self._reject(message, data, Refusal(422, problems), parties, retour=retour)
         if message.message_type.direction == RETOUR:
             return await self._accept_provider_retour(message, data, parties)
         findings = await check_message(message.root, RuleContext(today=date.today()), self.register)
-        retour = build_retour(message.root, retour_codes(message.root, findings), registry=self.registry)
+        retour = await asyncio.to_thread(build_retour, message.root, retour_codes(message.root, findings),
+                                         registry=self.registry)
         if rejects_message(findings):
             return await self._reject(message, data, Refusal(422, _finding_problems(findings)), parties,
                                       retour=retour)
@@ -184,9 +185,10 @@ class Pipeline:
         kind, header = message.message_type, message.header
         original = await self._original_of(message, parties)
         codes = _retourcodes_of(message.root)
+        key = _idempotency_key(kind.standard, parties.provider, header.identificatie_retour,
+                               header.dagtekening_retour, "retour")
         entry = self._entry(message, data, parties, status=ACCEPTED, queue=inbox_queue(parties.tenant),
-                            idempotency_key=_idempotency_key(kind.standard, parties.provider, header.identificatie_retour,
-                                                             header.dagtekening_retour, "retour"),
+                            idempotency_key=key,
                             retourcodes=codes, correlation_id=original,
                             events=((ACCEPTED, {"answers": original or "no outbound message found"}),))
         result = await self.store.append(entry)

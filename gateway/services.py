@@ -2,7 +2,8 @@
 
 `setup(app)` adds a cleanup context that opens the store (encrypting payloads when keys are configured),
 compiles every schema once (a broken schema directory stops start-up), and puts the store under `STORE_KEY` and
-the pipeline under `PIPELINE_KEY`; `/readyz` checks the store. Route modules that need them list this module
+the pipeline under `PIPELINE_KEY` (with the rules register set under `RULES_REGISTER_KEY` before start-up, if
+any); `/readyz` checks the store. Route modules that need them list this module
 before themselves in `ROUTE_MODULES`.
 """
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pathlib import Path
 from aiohttp import web
 
 from connectors.istandaarden import catalogue
+from connectors.istandaarden.rules import Register
 from connectors.istandaarden.schema_structure import message_root
 from connectors.istandaarden.validation import SchemaRegistry
 from gateway.appkeys import CONFIG_KEY, METRICS_KEY, READINESS_CHECKS_KEY, STORE_KEY
@@ -28,6 +30,9 @@ log = logging.getLogger(__name__)
 
 PIPELINE_KEY = web.AppKey("pipeline", Pipeline)
 PIPELINE_METRICS_KEY = web.AppKey("pipeline_metrics", PipelineMetrics)
+# The register of the rules across messages (`connectors.istandaarden.rules.Register`), set before start-up; without
+# one the pipeline checks only the rules that need nothing but the message and the outside lists.
+RULES_REGISTER_KEY = web.AppKey("rules_register", Register)
 
 
 def setup(app: web.Application) -> None:
@@ -71,7 +76,7 @@ async def message_services(app: web.Application):
     store = store_for(config)
     await store.start()
     app[STORE_KEY] = store
-    app[PIPELINE_KEY] = Pipeline(config, store, registry, app[PIPELINE_METRICS_KEY])
+    app[PIPELINE_KEY] = Pipeline(config, store, registry, app[PIPELINE_METRICS_KEY], app.get(RULES_REGISTER_KEY))
     app[READINESS_CHECKS_KEY]["store"] = store.queue_stats
     log.info("store open, schemas compiled")
     try:

@@ -7,7 +7,8 @@ import dataclasses
 import aiohttp
 import pytest
 from gateway_support import (
-    DEN_HELDER_TOKEN, PROVIDER_AGB, addressed, example_path, running_gateway, store_of, with_den_helder_backoffice,
+    DEN_HELDER_TOKEN, PROVIDER_AGB, GatewayClient, addressed, example_path, running_gateway, store_of,
+    with_den_helder_backoffice,
 )
 from istandaarden_examples import KNOWN_INVALID, example_params
 from lxml import etree
@@ -15,7 +16,11 @@ from lxml import etree
 from connectors.istandaarden import catalogue, json_mapping
 from connectors.istandaarden.header import read_header
 from connectors.istandaarden.retour import build_retour
+from connectors.istandaarden.rules import InMemoryRegister
 from connectors.istandaarden.validation import SchemaRegistry
+from gateway.app import create_app
+from gateway.server import start_server
+from gateway.services import RULES_REGISTER_KEY
 
 REGISTRY = SchemaRegistry()
 # Valid by the XSD, rejected by a technical rule: JW323 has Prestatie RN004 twice in one Client (TR101, 0001).
@@ -222,6 +227,14 @@ async def test_a_backoffice_message_goes_to_the_provider_and_its_302_comes_back_
     assert (item["message"], item["correlation_id"], item["retourcodes"]) == ("WMO302", sent.body["id"],
                                                                              ["0200", "0233"])
 
+    again = await client.call("POST", "/api/v1/tenants/0448/outbound", token=token, data=data,
+                              content_type="application/xml")
+    assert (again.status, again.body["id"], again.body["duplicate"]) == (200, sent.body["id"], True)
+    never_sent = build_retour(etree.fromstring(addressed(example_path("WMO301"))), registry=REGISTRY)
+    orphan = await client.send(dev_pki.provider, "iwmo", etree.tostring(never_sent))
+    assert (orphan.status, orphan.body["correlation_id"]) == (202, None)  # kept for the backoffice all the same
+    assert [item["message"] for item in await client.inbox(token)] == ["WMO302"]
+
 
 async def test_a_backoffice_may_send_the_json_form(gateway, dev_pki, test_tokens):
     client, _ = gateway
@@ -276,9 +289,28 @@ async def test_metrics_count_messages_by_standard_type_status_and_partner(gatewa
             'status="rejected"} 1.0') in metrics.body
     assert 'ketenpoort_pipeline_seconds_count{source="provider",status="accepted"} 1.0' in metrics.body
     assert "999900006" not in metrics.body  # the examples' BSN
+    document = (await client.call("GET", "/api/v1/openapi.json", token=test_tokens["operator"])).body
+    assert document["paths"]["/istandaarden/{standard}/berichten"]["post"]["security"] == [{"mutualTLS": []}]
+    assert document["paths"]["/api/v1/tenants/{gemeentecode}/inbox"]["get"]["security"] == [{"bearer": []}]
 
 
 def test_the_examples_cover_every_heenbericht_a_provider_sends(reference_dir):
     codes = {param.values[0].stem for param in provider_heen_examples()}
     assert codes == {m.code for m in catalogue.MESSAGES if m.sender == catalogue.AANBIEDER
                      and m.direction == catalogue.HEEN}
+
+
+async def test_the_rules_register_set_on_the_app_learns_from_accepted_messages(gateway_config, dev_pki):
+    register = InMemoryRegister()
+    app = create_app(gateway_config)
+    app[RULES_REGISTER_KEY] = register
+    server = await start_server(app, gateway_config.gateway)
+    try:
+        client = GatewayClient(server.base_url.replace("127.0.0.1", "localhost"), dev_pki.ca_cert)
+        data = addressed(example_path("WMO315"))
+        assert (await client.send(dev_pki.provider, "iwmo", data)).status == 202
+    finally:
+        await server.stop()
+    identificatie = read_header(etree.fromstring(data)).identificatie
+    assert await register.message_seen("iwmo", "WMO315", PROVIDER_AGB, identificatie)
+    assert await register.verzoeken("iwmo", PROVIDER_AGB, tenant="0448")
