@@ -29,8 +29,11 @@ def to_seconds(moment: datetime) -> float:
     return moment.timestamp()
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, default=str)
+
+
 def to_json(value: Mapping[str, Any] | list[Any]) -> str:
-    return json.dumps(value, sort_keys=True, default=str)
+    return _ENCODER.encode(value) if value else ("{}" if isinstance(value, Mapping) else "[]")
 
 
 def queue_state(row: Mapping[str, Any], now: float) -> QueueState | None:

@@ -43,13 +43,14 @@ class _Job:
     error: BaseException | None = None
 
 
-def _settle(job: _Job) -> None:
-    if job.future.cancelled():
-        return
-    if job.error is not None:
-        job.future.set_exception(job.error)
-    else:
-        job.future.set_result(job.result)
+def _settle(jobs: list[_Job]) -> None:
+    for job in jobs:
+        if job.future.cancelled():
+            continue
+        if job.error is not None:
+            job.future.set_exception(job.error)
+        else:
+            job.future.set_result(job.result)
 
 
 class GroupCommitWriter:
@@ -128,11 +129,13 @@ class GroupCommitWriter:
             error = self._describe(exc) if isinstance(exc, sqlite3.Error) else exc
             for job in group:
                 job.error = error
-        woken: set[str] = set()
+        # One wake-up of each event loop for the whole group, not one per caller.
+        by_loop: dict[asyncio.AbstractEventLoop, list[_Job]] = {}
         for job in group:
-            if job.error is None:
-                woken |= job.wakes
-            job.loop.call_soon_threadsafe(_settle, job)
+            by_loop.setdefault(job.loop, []).append(job)
+        for loop, jobs in by_loop.items():
+            loop.call_soon_threadsafe(_settle, jobs)
+        woken = {queue for job in group if job.error is None for queue in job.wakes}
         if woken:
             group[0].loop.call_soon_threadsafe(self._on_commit, woken)
 

@@ -59,7 +59,7 @@ INDEXED_QUERIES = {
     **{
         f"search and count by {name}": SearchFilters(**{name: value})
         for name, value in [
-            ("tenant", "0448"), ("partner", "12345678"), ("standard", "iwmo"), ("message_type", "WMO301"),
+            ("tenant", "0448"), ("partner", "12345678"), ("message_type", "WMO301"),
             ("status", "queued"), ("retourcode", "8001"), ("bericht_identificatie", "4711"),
             ("correlation_id", "x"),
         ]
