@@ -21,7 +21,7 @@ from gateway.routing import add_route
 
 ROUTE_MODULES: tuple[str, ...] = (
     "gateway.lookups", "gateway.services", "gateway.security", "gateway.istandaarden_routes",
-    "gateway.backoffice_routes", "gateway.delivery", "gateway.operator_routes",
+    "gateway.backoffice_routes", "gateway.delivery", "gateway.corv_routes", "gateway.operator_routes",
 )
 READINESS_TIMEOUT = 5.0
 

@@ -1,4 +1,4 @@
-"""Who is calling: care providers by client certificate, backoffice systems and operators by bearer token.
+"""Who is calling: care providers and CORV by client certificate, backoffice systems and operators by bearer token.
 
 Every route declares who may use it (`gateway.routing.add_route(..., access=...)`); the middleware refuses a route
 without a declaration, so nothing is anonymous by accident. Handlers read the caller with
@@ -7,11 +7,12 @@ without a declaration, so nothing is anonymous by accident. Handlers read the ca
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from aiohttp import web
 
 from gateway.appkeys import CONFIG_KEY, ROUTE_ACCESS_KEY
-from gateway.config import Provider, Tenant, Token
+from gateway.config import CertificateIdentity, Provider, Tenant, Token
 from gateway.http_errors import json_error
 from gateway.pki import certificate_fingerprint, subject_serial_number
 from gateway.tls import peer_certificate_der
@@ -23,10 +24,18 @@ PUBLIC: Access = frozenset()
 PROVIDER: Access = frozenset({"provider"})
 BACKOFFICE: Access = frozenset({"backoffice"})
 OPERATOR: Access = frozenset({"operator"})
+CORV: Access = frozenset({"corv"})  # only CORV's client certificate (`[corv] certificate`), nobody else
 ANY_PARTY: Access = PROVIDER | BACKOFFICE | OPERATOR
+# Operator pages of the web console: an operator token, or the console's session cookie instead of the header.
+CONSOLE_SESSION = "console session"
+CONSOLE: Access = OPERATOR | {CONSOLE_SESSION}
 
 PROVIDER_KEY = web.RequestKey("provider", Provider)
 TOKEN_KEY = web.RequestKey("token", Token)
+# request → the operator token of its console session cookie; raises (a redirect to the login page) without one.
+SESSION_READER_KEY = web.AppKey("session_reader", Callable[[web.Request], Token])
+# CORV's certificate identity, set by `gateway.corv_routes` when `[corv]` is configured; without it CORV is refused.
+CORV_CERTIFICATE_KEY = web.AppKey("corv_certificate", CertificateIdentity)
 
 
 def authenticated_provider(request: web.Request) -> Provider:
@@ -64,8 +73,13 @@ async def auth_middleware(request: web.Request, handler):
         raise json_error(403, "this route has no access rule")
     if access == PUBLIC:
         return await handler(request)
+    if access == CORV:
+        _require_corv_certificate(request)
+        return await handler(request)
     if "provider" in access and "Authorization" not in request.headers:
         request[PROVIDER_KEY] = _provider_from_certificate(request)
+    elif CONSOLE_SESSION in access and "Authorization" not in request.headers:
+        request[TOKEN_KEY] = request.app[SESSION_READER_KEY](request)
     else:
         token = _token_from_header(request)
         if token.role not in access:
@@ -75,13 +89,25 @@ async def auth_middleware(request: web.Request, handler):
     return await handler(request)
 
 
-def _provider_from_certificate(request: web.Request) -> Provider:
-    # TLS already verified the chain (and CRL); here the verified certificate is mapped to a configured party.
+def _client_certificate(request: web.Request) -> tuple[str | None, str]:
+    """(subject serialNumber, SHA-256 fingerprint) of the client certificate, which TLS verified (chain, CRL)."""
     der = peer_certificate_der(request.transport.get_extra_info("ssl_object") if request.transport else None)
     if der is None:
         raise json_error(401, "a client certificate is required for this route")
-    serial_number = subject_serial_number(der)
-    fingerprint = certificate_fingerprint(der)
+    return subject_serial_number(der), certificate_fingerprint(der)
+
+
+def _require_corv_certificate(request: web.Request) -> None:
+    serial_number, fingerprint = _client_certificate(request)
+    identity = request.app.get(CORV_CERTIFICATE_KEY)
+    if identity is None or not identity.matches(serial_number, fingerprint):
+        raise json_error(403, f"client certificate (serialNumber {serial_number!r}, SHA-256 {fingerprint}) is not "
+                              "CORV's ([corv] certificate)")
+
+
+def _provider_from_certificate(request: web.Request) -> Provider:
+    # Here the verified certificate is mapped to a configured party.
+    serial_number, fingerprint = _client_certificate(request)
     provider = request.app[CONFIG_KEY].provider_for_certificate(serial_number, fingerprint)
     if provider is None:
         raise json_error(403, f"client certificate (serialNumber {serial_number!r}, SHA-256 {fingerprint}) "

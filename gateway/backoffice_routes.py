@@ -5,14 +5,17 @@
   "lease_token", ...}]}`; each stays invisible to other readers for SECONDS.
 - `POST /api/v1/inbox/{id}/ack` with `{"lease_token"}` — processed; `POST /api/v1/inbox/{id}/nack` with
   `{"lease_token", "delay"?, "reason"?}` — give it back (dead-lettered after the last attempt).
-- `POST /api/v1/tenants/{gemeentecode}/outbound` — a 301 or 319 for a provider, as XML or (Content-Type
-  application/json) its JSON form; `202 {"id"}` once journaled, then delivered to the provider.
+- `POST /api/v1/tenants/{gemeentecode}/outbound` — a 301 or 319 for a provider, or a vtoDi01 or
+  zorgmeldingTerugkoppelingDi01 for CORV (told apart by the namespace, or the JSON form's "standard"), as XML or
+  (Content-Type application/json) its JSON form; `202 {"id"}` once journaled, then delivered to the partner.
 """
 from __future__ import annotations
 
 from aiohttp import web
 
 from gateway.auth import BACKOFFICE, require_tenant
+from gateway.corv_pipeline import is_corv_message
+from gateway.corv_routes import CORV_PIPELINE_KEY
 from gateway.http_errors import json_error
 from gateway.leases import acknowledge, give_back, lease_page, leased_message
 from gateway.pipeline import inbox_queue
@@ -39,7 +42,8 @@ def setup(app: web.Application) -> None:
               summary="Give an inbox message back for a later attempt",
               operation={"tags": TAGS, "requestBody": LEASE_BODY})
     add_route(app, "POST", "/api/v1/tenants/{gemeentecode}/outbound", send, access=BACKOFFICE,
-              summary="Send a 301 or 319 to a provider (XML or JSON)", operation={"tags": TAGS, "requestBody": {
+              summary="Send a 301 or 319 to a provider, or a vtoDi01 or zorgmeldingTerugkoppelingDi01 to CORV "
+                      "(XML or JSON)", operation={"tags": TAGS, "requestBody": {
                   "content": {"application/xml": {"schema": {"type": "string"}},
                               "application/json": {"schema": {"type": "object"}}}},
                   "responses": {"202": {"description": "journaled: {id, status}"}}})
@@ -62,9 +66,13 @@ async def nack(request: web.Request) -> web.Response:
 
 async def send(request: web.Request) -> web.Response:
     tenant = require_tenant(request, request.match_info["gemeentecode"])
-    answer = await request.app[PIPELINE_KEY].receive_from_backoffice(
-        tenant, await request.read(), json_body=request.content_type == "application/json"
-    )
+    data, json_body = await request.read(), request.content_type == "application/json"
+    pipeline = request.app[PIPELINE_KEY]
+    if is_corv_message(data, json_body=json_body):
+        if CORV_PIPELINE_KEY not in request.app:
+            raise json_error(503, "this is a CORV message, and CORV is not configured on this gateway ([corv])")
+        pipeline = request.app[CORV_PIPELINE_KEY]
+    answer = await pipeline.receive_from_backoffice(tenant, data, json_body=json_body)
     return web.json_response(answer.body, status=answer.status)
 
 

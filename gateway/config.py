@@ -392,7 +392,7 @@ def _provider(reader: TableReader, known_tenants: set[str]) -> Provider:
     provider = Provider(
         agb=agb,
         name=reader.string("name"),
-        certificate=_certificate_identity(reader, default_serial_number=agb),
+        certificate=certificate_identity(reader, default_serial_number=agb),
         message_types=message_types,
         tenants=_tenant_list(reader, known_tenants, required=True),
         delivery=_party_delivery(reader),
@@ -401,8 +401,9 @@ def _provider(reader: TableReader, known_tenants: set[str]) -> Provider:
     return provider
 
 
-def _certificate_identity(reader: TableReader, default_serial_number: str) -> CertificateIdentity:
-    """`certificate = {serial_number = ...}` or `{fingerprint = ...}`; by default serialNumber = the AGB code."""
+def certificate_identity(reader: TableReader, default_serial_number: str | None = None) -> CertificateIdentity:
+    """`certificate = {serial_number = ...}` or `{fingerprint = ...}`; by default serialNumber = the AGB code.
+    Without a default one of the two is required (chain partners known by OIN, e.g. `[corv]`)."""
     table = reader.table("certificate")
     serial_number = table.string("serial_number", None)
     fingerprint = table.string("fingerprint", None, pattern=r"([0-9A-Fa-f]{2}:?){31}[0-9A-Fa-f]{2}",
@@ -412,6 +413,8 @@ def _certificate_identity(reader: TableReader, default_serial_number: str) -> Ce
         reader.fail("certificate", "give serial_number or fingerprint, not both")
     if fingerprint:
         return CertificateIdentity(fingerprint=normalize_fingerprint(fingerprint))
+    if not (serial_number or default_serial_number):
+        reader.fail("certificate", "missing: {serial_number = \"OIN\"} or {fingerprint = \"AB:CD:...\"}")
     return CertificateIdentity(serial_number=serial_number or default_serial_number)
 
 

@@ -2,8 +2,9 @@
 
 A page is `{"messages": [...]}`; each message has `id`, `message` (the code, e.g. "WMO305"), its metadata, `xml`
 (the message as received), `lease_token` and `lease_expires_at`, and for backoffice systems `json` (the lossless
-JSON form). Ack and nack take `{"lease_token": "..."}` as JSON body; a lease that expired or was given back
-answers 409, and the message comes again with the next lease.
+JSON form: `connectors.istandaarden.json_mapping`, or `connectors.corv.json_mapping` for CORV messages). Ack and
+nack take `{"lease_token": "..."}` as JSON body; a lease that expired or was given back answers 409, and the message
+comes again with the next lease.
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 from aiohttp import web
 from lxml import etree
 
+from connectors.corv import json_mapping as corv_json
 from connectors.istandaarden import json_mapping
 from connectors.istandaarden.safe_xml import parse
 from gateway.http_errors import json_error
@@ -53,7 +55,9 @@ def _view(leased: LeasedMessage, pipeline: Pipeline, with_json: bool) -> dict[st
     }
     root = parse(payload, pipeline.xml_limits) if with_json else None
     view["xml"] = _text(payload, root)
-    if root is not None:
+    if root is not None and leased.message.standard == corv_json.STANDARD:
+        view["json"] = corv_json.to_json(root)
+    elif root is not None:
         view["json"] = json_mapping.to_json(root, pipeline.registry)
     return view
 

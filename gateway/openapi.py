@@ -6,7 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-ROLE_SECURITY = {"provider": "mutualTLS", "backoffice": "bearer", "operator": "bearer"}
+ROLE_SECURITY = {"provider": "mutualTLS", "corv": "mutualTLS", "backoffice": "bearer", "operator": "bearer"}
 SECURITY_SCHEMES = {
     "mutualTLS": {"type": "mutualTLS", "description": "Care providers and chain partners: client certificate "
                   "whose subject serialNumber (AGB code or OIN) or SHA-256 fingerprint is configured."},

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
@@ -31,12 +31,14 @@ class CorvSendError(Exception):
 
 @dataclass(frozen=True)
 class SendResult:
-    """CORV's answer: `accepted` for Bv03/Bv04; otherwise `fout` holds the StUF fault of the Fo03."""
+    """CORV's answer: `accepted` for Bv03/Bv04; otherwise `fout` holds the StUF fault of the Fo03. `answer` is the
+    Bv/Fo message element itself (for the journal)."""
 
     http_status: int
     berichtcode: str
     stuurgegevens: Stuurgegevens
     fout: StufFout | None
+    answer: etree._Element | None = field(default=None, compare=False)
 
     @property
     def accepted(self) -> bool:
@@ -60,7 +62,7 @@ def parse_answer(http_status: int, data: bytes) -> SendResult:
         raise CorvSendError(f"HTTP {http_status}: unexpected answer {payload.tag}")
     stuurgegevens = read_stuurgegevens(payload)
     fout = read_fout(payload) if name.localname.startswith("Fo") else None
-    return SendResult(http_status, stuurgegevens.berichtcode or name.localname[:4], stuurgegevens, fout)
+    return SendResult(http_status, stuurgegevens.berichtcode or name.localname[:4], stuurgegevens, fout, payload)
 
 
 class CorvClient:
