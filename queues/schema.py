@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from .audit_ops import audit_tables
 from .errors import SchemaVersionError
+from .register_ops import register_tables
 from .sql import Dialect, Operation, Query
 
 
@@ -76,7 +77,7 @@ def _journal_and_queues(d: Dialect) -> list[str]:
     ]
 
 
-MIGRATIONS: list[Callable[[Dialect], list[str]]] = [_journal_and_queues, audit_tables]
+MIGRATIONS: list[Callable[[Dialect], list[str]]] = [_journal_and_queues, audit_tables, register_tables]
 LATEST_VERSION = len(MIGRATIONS)
 
 

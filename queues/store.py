@@ -12,14 +12,17 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from . import audit_ops, journal_ops, payload_ops, queue_ops, search, statistics
+from . import audit_ops, journal_ops, payload_ops, queue_ops, register_ops, search, statistics
 from .audit import AuditEvent, AuditRecord, Verification
 from .codec import IdentityCodec, PayloadCodec
+from .encryption import EncryptingCodec
+from .errors import StoreError
 from .model import (
     AppendResult, DeadLetter, LeasedMessage, MessageEntry, MessageRecord, QueueStats, SearchFilters, SearchPage,
     TimelineEvent,
 )
 from .records import to_seconds
+from .register_ops import BsnKeys, RegisterRow
 from .retry import RetryPolicy
 from .sql import Dialect, Operation
 from .statistics import AnswerTimeCount, MessageCount, PartnerDeliveries, RetourcodeCount
@@ -76,11 +79,16 @@ class Store(ABC):
 
     # journal
 
-    async def append(self, entry: MessageEntry, *, with_entries: Sequence[MessageEntry] = ()) -> AppendResult:
-        """Journal `entry` (and enqueue it on `entry.queue`), plus `with_entries` (e.g. the retour it produced), in
-        one transaction. A with_entry without correlation_id gets the entry's id. A known idempotency key returns
-        the first message's id with created=False and writes nothing."""
-        return await self._write(journal_ops.append(entry, with_entries, self.clock(), self.codec))
+    async def append(
+        self, entry: MessageEntry, *, with_entries: Sequence[MessageEntry] = (), register: Sequence[RegisterRow] = ()
+    ) -> AppendResult:
+        """Journal `entry` (and enqueue it on `entry.queue`), plus `with_entries` (e.g. the retour it produced) and
+        the `register` rows of the message, in one transaction. A with_entry without correlation_id gets the entry's
+        id. A known idempotency key returns the first message's id with created=False and writes nothing."""
+        operation = journal_ops.append(entry, with_entries, self.clock(), self.codec)
+        if register:
+            operation = register_ops.with_rows(operation, register, self.register_keys())
+        return await self._write(operation)
 
     async def record_event(self, message_id: str, event: str, detail: Mapping[str, Any] | None = None) -> None:
         await self._write(journal_ops.record_event(message_id, event, detail, self.clock()))
@@ -220,6 +228,25 @@ class Store(ABC):
             if last is None:
                 return rewritten
             rewritten, after = rewritten + count, last
+
+    # the register of the technical rules across messages (register_ops.py)
+
+    def register_keys(self) -> BsnKeys:
+        """The key ring that keeps the register's BSNs out of sight: the payload codec's. Raises StoreError when
+        the store has none (register rows are then refused)."""
+        if not isinstance(self.codec, EncryptingCodec):
+            raise StoreError(f"{self!r} has no key ring: the register keeps BSNs, which are only stored as keyed "
+                             "hashes and encrypted; open the store with an EncryptingCodec")
+        return self.codec.keys
+
+    async def add_to_register(self, rows: Sequence[RegisterRow]) -> None:
+        """Add register rows in one transaction (rows of an accepted message go with its `append` instead)."""
+        await self._write(register_ops.add(rows, self.register_keys()))
+
+    async def register_rows(self, kind: str, where: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The register rows of `kind` whose fields equal the values in `where` (None: any), in the order added;
+        rejected Prestaties are left out. Raises ValueError for an unknown kind or field."""
+        return await self._read(register_ops.select(kind, where, self.register_keys()))
 
     # audit trail
 

@@ -1,12 +1,16 @@
 """Fixtures shared by the whole suite."""
 from __future__ import annotations
 
+import asyncio
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 REPO_DIR = Path(__file__).resolve().parents[1]
 REFERENCE_DIR = REPO_DIR.parent / "shared" / "reference"
+POSTGRES_DSN_VAR = "KETENPOORT_TEST_POSTGRES_DSN"
 
 
 @pytest.fixture(scope="session")
@@ -87,3 +91,47 @@ def gateway_config(dev_pki, tmp_path):
         ),
         base_dir=tmp_path,
     )
+
+
+@pytest.fixture(scope="session")
+def postgres_dsn() -> str:
+    """The PostgreSQL server of the tests; skips (saying why) when it is not configured or not reachable."""
+    dsn = os.environ.get(POSTGRES_DSN_VAR)
+    if not dsn:
+        pytest.skip(f"{POSTGRES_DSN_VAR} is not set: PostgreSQL backend not tested")
+    import asyncpg
+
+    async def probe() -> None:
+        connection = await asyncpg.connect(dsn, timeout=5)
+        await connection.close()
+
+    # In a thread of its own: this may be asked for while an event loop runs.
+    with ThreadPoolExecutor(1) as thread:
+        try:
+            thread.submit(asyncio.run, probe()).result()
+        except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+            pytest.skip(f"PostgreSQL at {POSTGRES_DSN_VAR} is unreachable ({exc}): PostgreSQL backend not tested")
+    return dsn
+
+
+@pytest.fixture(scope="session")
+def postgres_register_schemas(postgres_dsn):
+    """PostgreSQL schemas the registers of `new_register` reuse within the session (dropped at its end)."""
+    from register_support import PostgresSchemas
+
+    schemas = PostgresSchemas(postgres_dsn)
+    yield schemas
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(asyncio.run, schemas.drop_all()).result()
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def new_register(request, tmp_path):
+    """Makes empty registers of the technical rules (`await new_register()`): the same test runs on the in-memory
+    reference and on the store's register on each backend."""
+    from register_support import RegisterMaker
+
+    schemas = request.getfixturevalue("postgres_register_schemas") if request.param == "postgresql" else None
+    maker = RegisterMaker(request.param, tmp_path, schemas)
+    yield maker
+    await maker.close()

@@ -1,4 +1,4 @@
-"""The rules across messages, against the in-memory Register: each fires on a variant and holds on another."""
+"""The rules across messages, against each Register (`new_register`): each fires on a variant and holds on another."""
 from __future__ import annotations
 
 import dataclasses
@@ -16,9 +16,9 @@ from rules_support import (
 P1 = "Declaratie/Clienten/Client/Prestaties/Prestatie"  # Client 999900006, ToewijzingNummer 20072, 01/01A03
 
 
-async def declaratie_register(first: dict | None = None, extra: list | None = None) -> rules.InMemoryRegister:
+async def declaratie_register(new_register, first: dict | None = None, extra: list | None = None):
     """The four ToegewezenProducten the WMO323 example declares; `first` changes the one of its first Prestatie."""
-    register = rules.InMemoryRegister()
+    register = await new_register()
     await register.add([
         dataclasses.replace(toewijzing("999900006", "20072", "01A03"), **(first or {})),
         toewijzing("999900006", "200730", "01A04"),
@@ -28,8 +28,8 @@ async def declaratie_register(first: dict | None = None, extra: list | None = No
     return register
 
 
-async def test_the_declaratie_example_fits_its_toewijzingen(reference_dir):
-    assert await fired_with(await declaratie_register(), load(reference_dir, "WMO323")) == {}
+async def test_the_declaratie_example_fits_its_toewijzingen(reference_dir, new_register):
+    assert await fired_with(await declaratie_register(new_register), load(reference_dir, "WMO323")) == {}
 
 
 CREDIT_P1 = [set_text(f"{P1}/IngediendBedrag/DebetCredit", "C"),
@@ -88,15 +88,15 @@ def _case_id(case):
     return case[0]
 
 
-async def _run(reference_dir, case):
+async def _run(new_register, reference_dir, case):
     code, first, earlier, changes = case
-    register = await declaratie_register(first, earlier)
+    register = await declaratie_register(new_register, first, earlier)
     return code, await fired_with(register, variant(reference_dir, "WMO323", *changes))
 
 
 @pytest.mark.parametrize("case", FIRES, ids=_case_id)
-async def test_rule_fires(reference_dir, case):
-    code, findings = await _run(reference_dir, case)
+async def test_rule_fires(reference_dir, new_register, case):
+    code, findings = await _run(new_register, reference_dir, case)
     assert code in findings, f"{code} did not fire; got {sorted(findings)}"
     assert all(f.path.startswith("Declaratie") for f in findings[code])
     expected = next(r.retourcode for r in rules.all_rules("iwmo") if r.code == code)
@@ -104,13 +104,13 @@ async def test_rule_fires(reference_dir, case):
 
 
 @pytest.mark.parametrize("case", HOLDS, ids=_case_id)
-async def test_rule_holds(reference_dir, case):
-    code, findings = await _run(reference_dir, case)
+async def test_rule_holds(reference_dir, new_register, case):
+    code, findings = await _run(new_register, reference_dir, case)
     assert code not in findings, findings.get(code)
 
 
-async def test_finding_addresses_the_prestatie(reference_dir):
-    _, findings = await _run(reference_dir, FIRES[2])  # TR339 on the first Prestatie
+async def test_finding_addresses_the_prestatie(reference_dir, new_register):
+    _, findings = await _run(new_register, reference_dir, FIRES[2])  # TR339 on the first Prestatie
     [finding] = findings["TR339"]
     assert (finding.retourcode, finding.path, finding.klasse, finding.location) == (
         "9339", "Declaratie/Clienten/Client[1]/Prestaties/Prestatie[1]", "Prestatie",
@@ -161,10 +161,10 @@ SCENARIOS = [
 
 
 @pytest.mark.parametrize("case", SCENARIOS, ids=lambda case: "+".join(sorted(case[0])) or "none")
-async def test_start_and_stop_scenarios(reference_dir, case):
+async def test_start_and_stop_scenarios(reference_dir, new_register, case):
     """The earlier messages accepted (A: the JW301 example allocating 300201 and 300202), then one checked."""
     expected, earlier, checked = case
-    register = rules.InMemoryRegister()
+    register = await new_register()
     for number, (name, *changes) in enumerate(earlier):
         identified = [*changes, set_text("Header/BerichtIdentificatie/Identificatie", f"ID{number}")]
         root = variant(reference_dir, name, *identified) if name == "JW301" else jw(reference_dir, name, *identified)
@@ -204,15 +204,15 @@ def test_records_of_a_declaratie_and_its_answer(reference_dir):
     assert [r.referentienummer for r in answer if type(r).__name__ == "Afwijzing"] == ["RN001", "RN002", "RN003"]
 
 
-async def test_a_later_toewijzing_replaces_the_earlier(reference_dir):
-    register = await declaratie_register()
+async def test_a_later_toewijzing_replaces_the_earlier(reference_dir, new_register):
+    register = await declaratie_register(new_register)
     await register.add([toewijzing("999900006", "20072", "01A03", einddatum=date(2023, 4, 15))])
     [current] = await register.toewijzingen("iwmo", TENANT, toewijzingnummer="20072")
     assert current.einddatum == date(2023, 4, 15)
 
 
-async def test_rejected_prestaties_do_not_count(reference_dir):
-    register = await declaratie_register(extra=[earlier_prestatie("OLD1")])
+async def test_rejected_prestaties_do_not_count(reference_dir, new_register):
+    register = await declaratie_register(new_register, extra=[earlier_prestatie("OLD1")])
     assert await register.prestaties("iwmo", AGB, referentienummer="OLD1")
     await register.add([rules.records_from_message(load(reference_dir, "WMO323"))[0]])
     from connectors.istandaarden.rules.register import Afwijzing

@@ -89,31 +89,31 @@ HOLDS = [
 ]
 
 
-async def _fired(reference_dir, case):
+async def _fired(new_register, reference_dir, case):
     code, example, earlier, changes = case
-    register = rules.InMemoryRegister()
+    register = await new_register()
     await register.add(earlier)
     return code, await fired_with(register, variant(reference_dir, example, *changes))
 
 
-async def test_the_examples_fit_their_history(reference_dir):
-    register = rules.InMemoryRegister()
+async def test_the_examples_fit_their_history(reference_dir, new_register):
+    register = await new_register()
     await register.add(current_toewijzingen())
     assert await fired_with(register, load(reference_dir, "WMO317")) == {}
-    assert await fired_with(rules.InMemoryRegister(), load(reference_dir, "WMO319")) == {}
+    assert await fired_with(await new_register(), load(reference_dir, "WMO319")) == {}
 
 
 @pytest.mark.parametrize("case", FIRES, ids=lambda case: case[0])
-async def test_rule_fires(reference_dir, case):
-    code, findings = await _fired(reference_dir, case)
+async def test_rule_fires(reference_dir, new_register, case):
+    code, findings = await _fired(new_register, reference_dir, case)
     assert code in findings, f"{code} did not fire; got {sorted(findings)}"
     expected = next(r.retourcode for r in rules.all_rules("iwmo") if r.code == code)
     assert {f.retourcode for f in findings[code]} == {expected}
 
 
 @pytest.mark.parametrize("case", HOLDS, ids=lambda case: case[0])
-async def test_rule_holds(reference_dir, case):
-    code, findings = await _fired(reference_dir, case)
+async def test_rule_holds(reference_dir, new_register, case):
+    code, findings = await _fired(new_register, reference_dir, case)
     assert code not in findings, findings.get(code)
 
 
@@ -144,17 +144,17 @@ ALLOCATION_CASES = [
 
 
 @pytest.mark.parametrize("case", ALLOCATION_CASES, ids=lambda case: "+".join(sorted(case[0])) or "none")
-async def test_allocation_rules(reference_dir, case):
+async def test_allocation_rules(reference_dir, new_register, case):
     expected, earlier, changes = case
-    register = rules.InMemoryRegister()
+    register = await new_register()
     await register.add(earlier)
     assert set(await fired_with(register, variant(reference_dir, "WMO301", *changes))) == expected
 
 
 # -- the Declaratie-antwoord (325) the retour builder makes for the WMO323 example --
 
-async def _answered(reference_dir, *changes):
-    register = rules.InMemoryRegister()
+async def _answered(new_register, reference_dir, *changes):
+    register = await new_register()
     declaratie = load(reference_dir, "WMO323")
     await register.add([toewijzing(b, n, c) for b, n, c in (
         (BSN, "20072", "01A03"), (BSN, "200730", "01A04"), ("999900018", "20074", "01A03"),
@@ -166,8 +166,8 @@ async def _answered(reference_dir, *changes):
     return await fired_with(register, answer)
 
 
-async def test_declaratie_antwoord_fits_the_declaratie(reference_dir):
-    assert await _answered(reference_dir) == {}
+async def test_declaratie_antwoord_fits_the_declaratie(reference_dir, new_register):
+    assert await _answered(new_register, reference_dir) == {}
 
 
 PRESTATIE_325 = "DeclaratieAntwoord/Clienten/Client/Prestaties/Prestatie"
@@ -178,15 +178,15 @@ PRESTATIE_325 = "DeclaratieAntwoord/Clienten/Client/Prestaties/Prestatie"
     ("TR367", set_text(f"{PRESTATIE_325}/GeleverdVolume", "17")),
     ("TR304", set_text("DeclaratieAntwoord/Clienten/Client/Bsn", "999900018")),
 ])
-async def test_declaratie_antwoord_rules_fire(reference_dir, code, change):
-    findings = await _answered(reference_dir, change)
+async def test_declaratie_antwoord_rules_fire(reference_dir, new_register, code, change):
+    findings = await _answered(new_register, reference_dir, change)
     assert set(findings) == {code}
     [finding] = findings[code]
     assert finding.path == "DeclaratieAntwoord/Clienten/Client/Prestaties/Prestatie"
 
 
-async def test_declaratie_for_a_client_without_toewijzing_is_8187(reference_dir):
-    register = rules.InMemoryRegister()
+async def test_declaratie_for_a_client_without_toewijzing_is_8187(reference_dir, new_register):
+    register = await new_register()
     await register.add([toewijzing(BSN, n, c) for n, c in (("20072", "01A03"), ("200730", "01A04"))])
     findings = await fired_with(register, load(reference_dir, "WMO323"))
     assert [(f.retourcode, f.path) for f in findings["TR304"]] == [("8187", "Declaratie/Clienten/Client[2]")]

@@ -1,15 +1,13 @@
 """Fixtures for the store: one database per test, on each backend.
 
-PostgreSQL tests use KETENPOORT_TEST_POSTGRES_DSN; every test gets its own schema, dropped afterwards, so runs and
-tests never see each other's rows. They skip (with the reason) when the variable is unset or the server is down.
+PostgreSQL tests use KETENPOORT_TEST_POSTGRES_DSN (`postgres_dsn` in tests/conftest.py); every test gets its own
+schema, dropped afterwards, so runs and tests never see each other's rows. They skip (with the reason) when the
+variable is unset or the server is down.
 """
 from __future__ import annotations
 
-import asyncio
-import os
 import secrets
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -17,28 +15,6 @@ import pytest
 
 from queues import Store, open_store
 from store_helpers import FakeClock
-
-POSTGRES_DSN_VAR = "KETENPOORT_TEST_POSTGRES_DSN"
-
-
-@pytest.fixture(scope="session")
-def postgres_dsn() -> str:
-    dsn = os.environ.get(POSTGRES_DSN_VAR)
-    if not dsn:
-        pytest.skip(f"{POSTGRES_DSN_VAR} is not set: PostgreSQL backend not tested")
-    import asyncpg
-
-    async def probe() -> None:
-        connection = await asyncpg.connect(dsn, timeout=5)
-        await connection.close()
-
-    # In a thread of its own: this may be asked for while an event loop runs.
-    with ThreadPoolExecutor(1) as thread:
-        try:
-            thread.submit(asyncio.run, probe()).result()
-        except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
-            pytest.skip(f"PostgreSQL at {POSTGRES_DSN_VAR} is unreachable ({exc}): PostgreSQL backend not tested")
-    return dsn
 
 
 class Database:

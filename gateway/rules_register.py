@@ -1,0 +1,83 @@
+"""The Register of the technical rules across messages (connectors.istandaarden.rules), kept in the store.
+
+The store knows the register's tables, not the rules' record classes: a record goes in as a `RegisterRow` of its
+fields (`register_rows`) and comes back from the row's fields. BSNs are stored as keyed hashes and sealed under
+the store's key ring (queues.register_ops), so a store without a key ring has no register (`store_register`).
+
+The rows of an accepted message belong in the transaction that journals it:
+`await store.append(entry, with_entries=[...], register=register_rows(records))`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from connectors.istandaarden.rules.register import (
+    Antwoord, Bericht, Declaratie, Prestatie, Record, Start, Stop, Toewijzing, Verzoek,
+)
+from queues import Store, StoreError
+from queues.register_ops import RegisterRow
+
+log = logging.getLogger(__name__)
+
+
+def register_rows(records: Iterable[Record]) -> list[RegisterRow]:
+    """The records as rows for `Store.append(..., register=...)` or `Store.add_to_register`."""
+    return [RegisterRow(type(record).__name__.lower(), dataclasses.asdict(record)) for record in records]
+
+
+def store_register(store: Store) -> StoreRegister | None:
+    """The register in `store`; None (with a warning) when the store has no key ring to protect BSNs with."""
+    try:
+        store.register_keys()
+    except StoreError as error:
+        log.warning("the technical rules across messages are not checked: %s", error)
+        return None
+    return StoreRegister(store)
+
+
+class StoreRegister:
+    """Implements the rules' Register protocol on the store (InMemoryRegister is the reference)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    async def add(self, records: list[Record]) -> None:
+        await self.store.add_to_register(register_rows(records))
+
+    async def _records(self, cls: type, **where: Any) -> list[Any]:
+        return [cls(**row) for row in await self.store.register_rows(cls.__name__.lower(), where)]
+
+    async def message_seen(self, standard: str, message: str, afzender: str, identificatie: str) -> bool:
+        return bool(await self._records(Bericht, standard=standard, message=message, afzender=afzender,
+                                        identificatie=identificatie))
+
+    async def toewijzingen(self, standard, tenant, *, agb=None, bsn=None, toewijzingnummer=None) -> list[Toewijzing]:
+        return await self._records(Toewijzing, standard=standard, tenant=tenant, agb=agb, bsn=bsn,
+                                   toewijzingnummer=toewijzingnummer)
+
+    async def starts(self, standard, tenant, agb, bsn) -> list[Start]:
+        return await self._records(Start, standard=standard, tenant=tenant, agb=agb, bsn=bsn)
+
+    async def stops(self, standard, tenant, agb, bsn) -> list[Stop]:
+        return await self._records(Stop, standard=standard, tenant=tenant, agb=agb, bsn=bsn)
+
+    async def verzoeken(self, standard, agb, *, tenant=None, bsn=None, referentie_aanbieder=None) -> list[Verzoek]:
+        return await self._records(Verzoek, standard=standard, agb=agb, tenant=tenant, bsn=bsn,
+                                   referentie_aanbieder=referentie_aanbieder)
+
+    async def antwoorden(self, standard, tenant, agb, referentie_aanbieder) -> list[Antwoord]:
+        return await self._records(Antwoord, standard=standard, tenant=tenant, agb=agb,
+                                   referentie_aanbieder=referentie_aanbieder)
+
+    async def declaraties(self, standard, agb, declaratienummer) -> list[Declaratie]:
+        return await self._records(Declaratie, standard=standard, agb=agb, declaratienummer=declaratienummer)
+
+    async def prestaties(self, standard, agb, *, tenant=None, toewijzingnummer=None, referentienummer=None,
+                         vorig_referentienummer=None) -> list[Prestatie]:
+        """Rejected Prestaties are left out by the store (register_ops)."""
+        return await self._records(Prestatie, standard=standard, agb=agb, tenant=tenant,
+                                   toewijzingnummer=toewijzingnummer, referentienummer=referentienummer,
+                                   vorig_referentienummer=vorig_referentienummer)
