@@ -47,7 +47,9 @@ from connectors.istandaarden.safe_xml import Limits as XmlLimits
 from connectors.istandaarden.validation import SchemaRegistry
 from gateway.config import Config, Provider, Tenant
 from gateway.pipeline_metrics import PipelineMetrics
+from gateway.rules_register import StoreRegister, register_rows
 from queues import MessageEntry, SearchFilters, Store
+from queues.register_ops import RegisterRow
 
 ACCEPTED, REJECTED, CREATED, RETOUR_RECEIVED = "accepted", "rejected", "created", "retour received"
 BACKOFFICE_MESSAGES = (301, 319)  # what a backoffice sends; the gateway makes the retours itself
@@ -172,11 +174,12 @@ class Pipeline:
                             idempotency_key=_idempotency_key(kind.standard, header.afzender, header.identificatie,
                                                              header.dagtekening),
                             retourcodes=codes, events=((ACCEPTED, {"findings": _finding_details(findings)}),))
-        result = await self.store.append(entry, with_entries=[self._retour_entry(message, parties, retour)])
+        records = records_from_message(message.root, findings)
+        result = await self.store.append(entry, with_entries=[self._retour_entry(message, parties, retour)],
+                                         register=self._durable_rows(records))
         if not result.created:
             return await self._duplicate(result.id, data, kind)
-        if self.register is not None:
-            await self.register.add(records_from_message(message.root, findings))
+        await self._add_to_memory_register(records)
         return Answer(202, {"id": result.id, "status": ACCEPTED, "retour_id": result.related_ids[0],
                             "retourcodes": list(codes)}, ACCEPTED, kind)
 
@@ -249,11 +252,11 @@ class Pipeline:
                             queue=outbound_queue(kind.standard, parties.provider),
                             idempotency_key=_idempotency_key(kind.standard, header.afzender, header.identificatie,
                                                              header.dagtekening))
-        result = await self.store.append(entry)
+        records = records_from_message(message.root)
+        result = await self.store.append(entry, register=self._durable_rows(records))
         if not result.created:
             return await self._duplicate(result.id, data, kind)
-        if self.register is not None:
-            await self.register.add(records_from_message(message.root))
+        await self._add_to_memory_register(records)
         return Answer(202, {"id": result.id, "status": ACCEPTED}, ACCEPTED, kind)
 
     def _xml_from_json(self, data: bytes) -> bytes | Refusal:
@@ -283,6 +286,16 @@ class Pipeline:
             return _refusal(422, "/Bericht/Header/Ontvanger", f"Ontvanger {parties.provider} is no provider with "
                                                               f"a contract with gemeente {tenant.gemeentecode}")
         return None
+
+    # ── register of the rules across messages ──
+
+    def _durable_rows(self, records: list) -> list[RegisterRow]:
+        """A register in the store takes the message's records in the transaction that journals the message."""
+        return register_rows(records) if isinstance(self.register, StoreRegister) else []
+
+    async def _add_to_memory_register(self, records: list) -> None:
+        if self.register is not None and not isinstance(self.register, StoreRegister):
+            await self.register.add(records)
 
     # ── journal ──
 

@@ -2,9 +2,9 @@
 
 `setup(app)` adds a cleanup context that opens the store (encrypting payloads when keys are configured),
 compiles every schema once (a broken schema directory stops start-up), and puts the store under `STORE_KEY` and
-the pipeline under `PIPELINE_KEY` (with the rules register set under `RULES_REGISTER_KEY` before start-up, if
-any); `/readyz` checks the store. Route modules that need them list this module
-before themselves in `ROUTE_MODULES`.
+the pipeline under `PIPELINE_KEY`, with the rules register set under `RULES_REGISTER_KEY` before start-up or else
+the store's own (which needs the key ring that protects its BSNs); `/readyz` checks the store. Route modules that
+need them list this module before themselves in `ROUTE_MODULES`.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from gateway.appkeys import CONFIG_KEY, METRICS_KEY, READINESS_CHECKS_KEY, STORE
 from gateway.config import Config
 from gateway.pipeline import Pipeline
 from gateway.pipeline_metrics import PipelineMetrics
+from gateway.rules_register import store_register
 from gateway.security import payload_codec
 from queues import RetryPolicy, Store, open_store
 
@@ -76,7 +77,8 @@ async def message_services(app: web.Application):
     store = store_for(config)
     await store.start()
     app[STORE_KEY] = store
-    app[PIPELINE_KEY] = Pipeline(config, store, registry, app[PIPELINE_METRICS_KEY], app.get(RULES_REGISTER_KEY))
+    register = app.get(RULES_REGISTER_KEY) or store_register(store)
+    app[PIPELINE_KEY] = Pipeline(config, store, registry, app[PIPELINE_METRICS_KEY], register)
     app[READINESS_CHECKS_KEY]["store"] = store.queue_stats
     log.info("store open, schemas compiled")
     try:
