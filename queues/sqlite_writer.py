@@ -92,6 +92,11 @@ class GroupCommitWriter:
         self._jobs.put(None)
         self._thread.join()
         self._connection.close()
+        while not self._jobs.empty():  # submitted while closing: too late
+            job = self._jobs.get_nowait()
+            if job is not None:
+                job.error = StoreError("the store is closed")
+                job.loop.call_soon_threadsafe(_settle, [job])
 
     def _run(self) -> None:
         while True:
@@ -135,7 +140,7 @@ class GroupCommitWriter:
             by_loop.setdefault(job.loop, []).append(job)
         for loop, jobs in by_loop.items():
             loop.call_soon_threadsafe(_settle, jobs)
-        woken = {queue for job in group if job.error is None for queue in job.wakes}
+        woken = {name for job in group if job.error is None for name in job.wakes}
         if woken:
             group[0].loop.call_soon_threadsafe(self._on_commit, woken)
 
