@@ -1,0 +1,185 @@
+"""Gateways under test for the load benchmarks: `ketenpoort serve` processes on loopback with the demo's set-up
+(dev PKI, TLS with client certificates, tenants 0448 and 0400, provider 12345678, encrypted payloads), on SQLite in
+a temporary directory or on a fresh PostgreSQL database that is dropped afterwards; and the load generator
+(bench/load_generator.py) as a process of its own.
+"""
+from __future__ import annotations
+
+import contextlib
+import http.client
+import json
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psutil
+
+from gateway.demo import DemoFiles, prepare_demo
+from gateway.tls import client_ssl_context
+from workload import Template
+
+BENCH_DIR = Path(__file__).resolve().parent
+REPO = BENCH_DIR.parent
+DEMO_STORAGE_LINE = 'url = "sqlite:///ketenpoort-demo.sqlite3"'
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Gateway:
+    process: subprocess.Popen
+    base_url: str
+    log: Path
+
+    @property
+    def rss_mb(self) -> float:
+        return psutil.Process(self.process.pid).memory_info().rss / 2**20
+
+    def cpu_seconds(self) -> float:
+        times = psutil.Process(self.process.pid).cpu_times()
+        return times.user + times.system
+
+
+class Deployment:
+    """The demo set-up in `directory`, storing in `store_url` (None: SQLite in the directory)."""
+
+    def __init__(self, directory: Path, store_url: str | None = None) -> None:
+        self.directory = directory
+        self.files: DemoFiles = prepare_demo(directory, free_port())
+        if store_url is not None:
+            text = self.files.config.read_text(encoding="utf-8")
+            assert DEMO_STORAGE_LINE in text, "the demo config changed: adapt bench/gateway_process.py"
+            self.files.config.write_text(text.replace(DEMO_STORAGE_LINE, f'url = "{store_url}"'), encoding="utf-8")
+        self.info = self.files.info
+
+    def config_for_port(self, port: int) -> Path:
+        """The demo config listening on `port` instead (for several gateway processes)."""
+        text = self.files.config.read_text(encoding="utf-8")
+        demo_port = urlsplit(self.info["base_url"]).port
+        path = self.directory / f"ketenpoort-{port}.toml"
+        path.write_text(text.replace(f"port = {demo_port}\n", f"port = {port}\n")
+                        .replace(f"localhost:{demo_port}", f"localhost:{port}"), encoding="utf-8")
+        return path
+
+    @contextlib.contextmanager
+    def gateways(self, count: int = 1) -> Iterator[list[Gateway]]:
+        """`count` gateway processes on ports of their own, serving when this yields; stopped afterwards."""
+        started: list[Gateway] = []
+        try:
+            for _ in range(count):
+                port = free_port()
+                log = self.directory / f"gateway-{port}.log"
+                with log.open("wb") as output:
+                    process = subprocess.Popen(
+                        [sys.executable, "-m", "gateway.cli", "serve", "--config", str(self.config_for_port(port))],
+                        stdout=output, stderr=subprocess.STDOUT, cwd=REPO)
+                started.append(Gateway(process, f"https://localhost:{port}", log))
+            for gateway in started:
+                wait_until_serving(gateway, Path(self.info["ca_cert"]))
+            yield started
+        finally:
+            for gateway in started:
+                stop(gateway.process)
+
+    def load(self, workload: list[Template], targets: list[str], *options: str) -> subprocess.Popen:
+        """The load generator as a process against `targets`; its JSON lines come on its stdout."""
+        path = self.directory / "workload.json"
+        path.write_text(json.dumps([template.as_json() for template in workload]), encoding="utf-8")
+        provider = self.info["provider"]
+        command = [sys.executable, str(BENCH_DIR / "load_generator.py"), "--workload", str(path),
+                   "--ca", self.info["ca_cert"], "--cert", provider["cert"], "--key", provider["key"],
+                   "--token", self.info["tokens"]["backoffice"], *options]
+        for target in targets:
+            command += ["--target", target]
+        return subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=REPO)
+
+
+def summary_of(load: subprocess.Popen) -> dict:
+    """The load generator's summary, once it has finished (its interval lines are skipped)."""
+    output, _ = load.communicate()
+    for line in reversed(output.splitlines()):
+        if line.startswith('{"summary"'):
+            return json.loads(line)["summary"]
+    raise RuntimeError(f"the load generator ended with {load.returncode} and no summary:\n{output[-2000:]}")
+
+
+def wait_until_serving(gateway: Gateway, ca_cert: Path, seconds: float = 120) -> None:
+    host_port = urlsplit(gateway.base_url).netloc
+    host, port = host_port.rsplit(":", 1)
+    deadline = time.monotonic() + seconds
+    while True:
+        if gateway.process.poll() is not None:
+            raise RuntimeError(f"the gateway ended with {gateway.process.returncode}: "
+                               f"{gateway.log.read_text(errors='replace')[-2000:]}")
+        with contextlib.suppress(OSError):
+            connection = http.client.HTTPSConnection(host, int(port), context=client_ssl_context(ca_cert),
+                                                     timeout=5)
+            connection.request("GET", "/healthz")
+            if connection.getresponse().status == 200:
+                return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the gateway did not serve within {seconds} s")
+        time.sleep(0.2)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Ctrl-C, as an operator would; killed when it does not stop within 30 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@contextlib.contextmanager
+def postgres_database(dsn: str) -> Iterator[str]:
+    """A fresh database on the server of `dsn` for one run (its URL), dropped afterwards."""
+    import asyncio
+
+    import asyncpg
+
+    name = f"kp_bench_{secrets.token_hex(4)}"
+
+    async def admin(statement: str) -> None:
+        connection = await asyncpg.connect(dsn, timeout=10)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield urlunsplit(urlsplit(dsn)._replace(path=f"/{name}"))
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def postgres_unreachable(dsn: str | None) -> str | None:
+    """Why PostgreSQL cannot be measured, or None when `dsn` reaches a server."""
+    if not dsn:
+        return "no --postgres DSN and KETENPOORT_TEST_POSTGRES_DSN is not set"
+    import asyncio
+
+    import asyncpg
+
+    async def probe() -> None:
+        await (await asyncpg.connect(dsn, timeout=5)).close()
+
+    try:
+        asyncio.run(probe())
+    except (OSError, TimeoutError, asyncpg.PostgresError) as error:
+        return f"PostgreSQL unreachable: {error}"
+    return None

@@ -1,0 +1,114 @@
+"""The messages the load benchmarks send, and the raw limit they are measured against.
+
+The workload is every valid heenbericht of the reference examples of both standards (read where they lie, never
+copied): the care provider's (305, 307, 315, 317, 323) posted to `/istandaarden/{std}/berichten`, the backoffice's
+(301, 319) to `/api/v1/tenants/{code}/outbound`; iWmo addressed to Texel (0448), iJw to Den Helder (0400), the demo's
+parties; an example the gateway's own rules reject (0001) is left out, so every send is accepted. Without the
+reference, the demo's Verzoek om toewijzing (315) of each standard. Each message is a template
+whose BerichtIdentificatie is `PLACEHOLDER`, replaced by a fresh one per send, so no send is a duplicate.
+
+`bare_lxml_rate` is the raw limit: safe-parse and XSD-validate the same bytes with lxml alone, on one core.
+"""
+from __future__ import annotations
+
+import time
+from datetime import date
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+
+from connectors.istandaarden import catalogue
+from connectors.istandaarden.rules import RuleContext, check_document, rejects_message
+from connectors.istandaarden.validation import DEFAULT_SCHEMAS_DIR
+from gateway.demo import EXAMPLES
+from gateway.demo_messages import verzoek_om_toewijzing
+from gateway.pki import DEMO_PROVIDER_AGB
+
+REFERENCE_EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "reference" / "istandaarden"
+KNOWN_INVALID = {"JW315", "JW318"}  # facts of the reference: an impossible date, a misplaced RetourCode
+PLACEHOLDER = "PLACEHOLDER0"  # 12 characters, the length of LDT_IdentificatieBericht
+TENANT_OF = dict(EXAMPLES)  # standard -> gemeentecode
+
+
+@dataclass(frozen=True)
+class Template:
+    code: str  # WMO315, JW301, ...
+    standard: str
+    tenant: str
+    from_backoffice: bool
+    xml: bytes  # with PLACEHOLDER as its BerichtIdentificatie
+
+    @property
+    def path(self) -> str:
+        if self.from_backoffice:
+            return f"/api/v1/tenants/{self.tenant}/outbound"
+        return f"/istandaarden/{self.standard}/berichten"
+
+    def message(self, identificatie: str) -> bytes:
+        return self.xml.replace(PLACEHOLDER.encode(), identificatie.encode(), 1)
+
+    def as_json(self) -> dict:
+        return {"code": self.code, "path": self.path, "from_backoffice": self.from_backoffice,
+                "xml": self.xml.decode()}
+
+
+def templates() -> list[Template]:
+    """The workload's messages; the reference examples when present, else the demo's 315 of each standard."""
+    paths = sorted(REFERENCE_EXAMPLES.glob("*-3.2/examples/*.xml"))
+    found = []
+    for path in paths:
+        message = catalogue.by_code(path.stem)
+        root = etree.parse(str(path)).getroot()
+        if message.retour_code is None or path.stem in KNOWN_INVALID or _rejected(root):
+            continue
+        found.append(_template(root, message))
+    if found:
+        return found
+    from connectors.istandaarden.validation import SchemaRegistry
+
+    registry = SchemaRegistry()
+    return [_template(etree.fromstring(verzoek_om_toewijzing(standard, DEMO_PROVIDER_AGB, tenant, registry)),
+                      catalogue.by_code(("WMO" if standard == "iwmo" else "JW") + "315"))
+            for standard, tenant in EXAMPLES]
+
+
+def _rejected(root: etree._Element) -> bool:
+    return rejects_message(check_document(root, RuleContext(today=date.today())))
+
+
+def _template(root: etree._Element, message: catalogue.MessageType) -> Template:
+    """The message addressed between the demo's parties, its BerichtIdentificatie the placeholder."""
+    header = root.find("{*}Header")
+    tenant = TENANT_OF[message.standard]
+    from_backoffice = message.sender == catalogue.GEMEENTE
+    header.find("{*}Afzender").text, header.find("{*}Ontvanger").text = (
+        (tenant, DEMO_PROVIDER_AGB) if from_backoffice else (DEMO_PROVIDER_AGB, tenant))
+    header.find("{*}BerichtIdentificatie/{*}Identificatie").text = PLACEHOLDER
+    xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return Template(message.code, message.standard, tenant, from_backoffice, xml)
+
+
+def describe(workload: list[Template]) -> str:
+    sizes = [len(t.xml) for t in workload]
+    return (f"{len(workload)} messages ({', '.join(t.code for t in workload)}), "
+            f"{min(sizes)}..{max(sizes)} bytes, mean {sum(sizes) / len(sizes):.0f}")
+
+
+def bare_lxml_rate(workload: list[Template], seconds: float = 2.0) -> float:
+    """Messages per second that lxml alone parses (no DTD, no entities, no network) and validates against their
+    compiled XSD, cycling through the workload on one core for about `seconds`."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    schemas = {}
+    for template in workload:
+        message = catalogue.by_code(template.code)
+        path = DEFAULT_SCHEMAS_DIR / message.standard / catalogue.RELEASE / message.schema_file
+        schemas[template.code] = etree.XMLSchema(etree.parse(str(path)))
+    messages = [(schemas[t.code], t.message(f"{n:012d}")) for n, t in enumerate(workload)]
+    done, started = 0, time.perf_counter()
+    while (elapsed := time.perf_counter() - started) < seconds:
+        for schema, data in messages:
+            if not schema.validate(etree.fromstring(data, parser)):
+                raise AssertionError(f"a workload message is not valid: {schema.error_log.last_error}")
+        done += len(messages)
+    return done / elapsed
