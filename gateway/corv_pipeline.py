@@ -43,7 +43,8 @@ from gateway.config import Config, Tenant
 from gateway.corv_config import CorvSettings
 from gateway.pipeline import ACCEPTED, REJECTED, inbox_queue
 from gateway.pipeline_metrics import PipelineMetrics
-from queues import MessageEntry, SearchFilters, Store, StoreError, StoreUnavailable
+from gateway.request_body import loads_json
+from queues import MessageEntry, SearchFilters, Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +72,7 @@ def is_corv_message(data: bytes, *, json_body: bool) -> bool:
     document element is in the jz0100 (or SOAP) namespace. Reads only what it needs to tell."""
     if json_body:
         try:
-            document = json.loads(data)
+            document = loads_json(data)
         except (UnicodeDecodeError, json.JSONDecodeError):
             return False
         return isinstance(document, dict) and document.get("standard") == STANDARD
@@ -117,18 +118,17 @@ class CorvPipeline:
     async def _accept(self, received: ReceivedMessage) -> Outcome:
         header = received.stuurgegevens
         payload = _standalone(received.message)
-        answered = await self._answered_message(received) if received.name in ASYNCHRONOUS_ANSWERS else None
         codes = (read_fout(received.message).code,) if received.name == "Fo01Bericht" else ()
-        entry = MessageEntry(
-            payload=payload, standard=STANDARD, message_type=received.name, direction="inbound",
-            tenant=received.gemeentecode, partner=header.zender.organisatie, status=ACCEPTED,
-            queue=inbox_queue(received.gemeentecode), idempotency_key=received.duplicate_key,
-            bericht_identificatie=header.referentienummer, correlation_id=answered, retourcodes=codes,
-            meta={"sha256": hashlib.sha256(payload).hexdigest()},
-        )
         try:
-            result = await self.store.append(entry)
-        except StoreUnavailable as error:
+            answered = await self._answered_message(received) if received.name in ASYNCHRONOUS_ANSWERS else None
+            result = await self.store.append(MessageEntry(
+                payload=payload, standard=STANDARD, message_type=received.name, direction="inbound",
+                tenant=received.gemeentecode, partner=header.zender.organisatie, status=ACCEPTED,
+                queue=inbox_queue(received.gemeentecode), idempotency_key=received.duplicate_key,
+                bericht_identificatie=header.referentienummer, correlation_id=answered, retourcodes=codes,
+                meta={"sha256": hashlib.sha256(payload).hexdigest()},
+            ))
+        except StoreError as error:  # unavailable, or closed while shutting down
             log.error("CORV message not journaled: %s", type(error).__name__)
             fault = StufFault(StufFout("StUF046", "the message cannot be stored now; send it again later"), header)
             return self._fault(fault, "refused", received.name)
@@ -172,7 +172,7 @@ class CorvPipeline:
         )
         try:
             await self.store.append(entry)
-        except StoreUnavailable as error:
+        except StoreError as error:  # unavailable, or closed while shutting down
             log.error("rejected CORV message not journaled: %s", type(error).__name__)
         return self._fault(fault, REJECTED, name)
 
@@ -232,7 +232,7 @@ class CorvPipeline:
         """The XML and the message element of a backoffice's body; `_Refusal` when it is not readable."""
         if json_body:
             try:
-                message = json_mapping.to_xml(json.loads(data))
+                message = json_mapping.to_xml(loads_json(data))
             except (UnicodeDecodeError, json.JSONDecodeError) as error:
                 raise _Refusal(400, None, f"not valid JSON: {error}", getattr(error, "lineno", None)) from None
             except MappingError as error:

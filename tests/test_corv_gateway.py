@@ -124,6 +124,14 @@ async def test_a_message_for_a_municipality_not_served_here_gets_fo03_stuf010(ga
     assert (rejected.tenant, rejected.retourcodes) == (None, ("StUF010",))
 
 
+async def test_a_message_the_store_cannot_take_gets_fo03_stuf046_not_a_bv03(gateway, dev_pki):
+    client, app = gateway
+    await store_of(app).close()
+    status, fo03 = await send(client, dev_pki, m.notificatie_di01())
+    assert status == 500 and fout_code(fo03) == "StUF046"
+    assert fo03.findtext("{*}body/{*}plek") == "server"
+
+
 @pytest.mark.parametrize("who, status", [("nobody", 401), ("provider", 403)])
 async def test_only_corvs_certificate_may_post(who, status, gateway, dev_pki, test_tokens):
     client, app = gateway
@@ -163,3 +171,11 @@ async def test_the_wsdl_at_the_public_url_loads_in_zeep_with_every_operation(gat
     assert sorted(binding._operations) == sorted([*MESSAGES, "bv01Bericht", "fo01Bericht"])
     assert unknown.status == 404
 
+
+
+async def test_the_openapi_document_says_corv_calls_with_its_client_certificate(gateway, test_tokens):
+    client, app = gateway
+    document = (await client.call("GET", "/api/v1/openapi.json", token=test_tokens["operator"])).body
+    operations = document["paths"]["/corv/{service}"]
+    assert operations["post"]["security"] == operations["get"]["security"] == [{"mutualTLS": []}]
+    assert "vtoDi01" in document["paths"]["/api/v1/tenants/{gemeentecode}/outbound"]["post"]["summary"]
