@@ -20,6 +20,7 @@ from connectors.istandaarden import json_mapping
 from connectors.istandaarden.safe_xml import parse
 from gateway.http_errors import json_error
 from gateway.pipeline import Pipeline
+from gateway.request_body import loads_json
 from queues import LeasedMessage, LeaseLost, MessageNotFound, MessageRecord, Store
 
 DEFAULT_LIMIT, MAX_LIMIT = 10, 100
@@ -110,7 +111,7 @@ async def give_back(request: web.Request, store: Store, message_id: str) -> web.
 
 async def _json_body(request: web.Request) -> dict[str, Any]:
     try:
-        body = json.loads(await request.read() or b"{}")
+        body = loads_json(await request.read() or b"{}")
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise json_error(400, f"the body is not valid JSON: {error}") from None
     if not isinstance(body, dict):

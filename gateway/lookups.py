@@ -11,7 +11,6 @@ Answers are passed through, never stored or cached; BSNs never reach the log.
 """
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Protocol
 
@@ -28,6 +27,7 @@ from gateway.config import Config, Token
 from gateway.config_reader import ConfigError
 from gateway.http_errors import json_error
 from gateway.lookup_config import lookup_clients
+from gateway.request_body import loads_json
 from gateway.routing import add_route
 from queues.audit import LOOKUP, AuditEvent
 from queues.encryption import KeyRingError, KeyRingSource
@@ -118,7 +118,7 @@ async def lookup(request: web.Request) -> web.Response:
 
 async def _question(request: web.Request) -> tuple[str, str]:
     try:
-        body = json.loads(await request.read())
+        body = loads_json(await request.read())
     except ValueError:
         raise json_error(400, 'the body must be JSON: {"bsn": "...", "purpose": "..."}') from None
     if not isinstance(body, dict):

@@ -47,6 +47,7 @@ from connectors.istandaarden.safe_xml import Limits as XmlLimits
 from connectors.istandaarden.validation import SchemaRegistry
 from gateway.config import Config, Provider, Tenant
 from gateway.pipeline_metrics import PipelineMetrics
+from gateway.request_body import loads_json
 from gateway.rules_register import StoreRegister, register_rows
 from queues import MessageEntry, SearchFilters, Store
 from queues.register_ops import RegisterRow
@@ -262,7 +263,7 @@ class Pipeline:
     def _xml_from_json(self, data: bytes) -> bytes | Refusal:
         """The XML of the JSON form (`json_mapping`), or why it cannot be read: 400 not JSON, 422 not the shape."""
         try:
-            document = json.loads(data)
+            document = loads_json(data)
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             return Refusal(400, [Problem(getattr(error, "lineno", None), None, f"not valid JSON: {error}")])
         try:

@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway.appkeys import OPENAPI_KEY, ROUTE_ACCESS_KEY
+from gateway.request_body import guarded
 
 
 def add_route(
@@ -24,7 +25,11 @@ def add_route(
 
     `operation` adds OpenAPI operation fields (requestBody, responses, parameters, tags, description);
     `documented=False` keeps it out of the OpenAPI document (e.g. console pages).
+    A route whose requestBody lists media types gets its body checked and read first (`gateway.request_body`).
     """
+    body_types = (operation or {}).get("requestBody", {}).get("content")
+    if body_types:
+        handler = guarded(handler, body_types)
     route = app.router.add_route(method, path, handler)
     app[ROUTE_ACCESS_KEY][route] = access
     if documented:

@@ -11,6 +11,7 @@ from aiohttp import web
 from aiohttp.abc import AbstractAccessLogger
 
 from gateway.app import create_app
+from gateway.appkeys import CONFIG_KEY
 from gateway.config import Config, GatewaySettings
 from gateway.tls import server_ssl_context
 
@@ -47,8 +48,13 @@ def gateway_ssl_context(settings: GatewaySettings) -> ssl.SSLContext | None:
 
 
 async def start_server(app: web.Application, settings: GatewaySettings) -> RunningServer:
-    """Start serving `app` on `settings.host:port` (port 0 picks a free one); `base_url` has the real port."""
-    runner = web.AppRunner(app, access_log_class=AccessLogger)
+    """Start serving `app` on `settings.host:port` (port 0 picks a free one); `base_url` has the real port.
+
+    A connection that sends no whole request head within `[limits] idle_timeout` (from its start, or from the
+    last answer) is closed: clients that trickle their headers (slowloris) hold a connection that long at most.
+    """
+    runner = web.AppRunner(app, access_log_class=AccessLogger,
+                           keepalive_timeout=app[CONFIG_KEY].limits.idle_timeout)
     await runner.setup()
     site = web.TCPSite(runner, settings.host, settings.port, ssl_context=gateway_ssl_context(settings))
     try:

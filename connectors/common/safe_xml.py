@@ -13,8 +13,13 @@ from lxml import etree
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_DEPTH = 64
+DTD_REFUSED = "a document type declaration (DTD) is not allowed"
 PARSER_MAX_DEPTH = 256  # libxml2 itself stops at this depth while parsing (no XML_PARSE_HUGE): memory stays bounded
 _POSITION_SUFFIX = re.compile(r", line \d+, column \d+$")
+# A DOCTYPE stands in the prolog (after an optional BOM, XML declaration, comments and processing instructions):
+# found there, the document is refused before libxml2 reads any of its declarations. Possessive quantifiers keep
+# the match linear on hostile prologs (at most as costly as libxml2 parsing the same bytes).
+_DOCTYPE_IN_PROLOG = re.compile(rb"(?:\xef\xbb\xbf)?(?:\s++|<\?.*?\?>|<!--.*?-->)*+<!DOCTYPE", re.DOTALL)
 _parsers = threading.local()
 
 
@@ -49,14 +54,16 @@ def parse_xml(data: bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_D
         raise UnsafeXml(f"document of {len(data)} bytes exceeds the limit of {max_bytes} bytes")
     if not data or data.isspace():  # isspace stops at the first other byte; strip would copy the body
         raise UnsafeXml("empty document")
+    doctype = _DOCTYPE_IN_PROLOG.match(data)
+    if doctype:
+        raise UnsafeXml(DTD_REFUSED, data.count(b"\n", 0, doctype.end()) + 1)
     try:
         tree = etree.fromstring(data, _parser()).getroottree()
     except etree.XMLSyntaxError as error:
         raise UnsafeXml(_syntax_reason(error, max_depth), error.lineno) from None
     if tree.docinfo.internalDTD is not None:  # libxml2 keeps one for every DOCTYPE, with or without a subset
         doctype = data.find(b"<!DOCTYPE")
-        raise UnsafeXml("a document type declaration (DTD) is not allowed",
-                        data.count(b"\n", 0, doctype) + 1 if doctype >= 0 else None)
+        raise UnsafeXml(DTD_REFUSED, data.count(b"\n", 0, doctype) + 1 if doctype >= 0 else None)
     if check_max_depth:
         check_depth(tree.getroot(), max_depth)
     return tree.getroot()
