@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .store import Store
 
@@ -12,8 +12,8 @@ def open_store(url: str, **options: Any) -> Store:
 
     - `sqlite:///relative/path.db` or `sqlite:////absolute/path.db` (as SQLAlchemy spells them): SqliteStore,
       options `busy_timeout`, `min_free_bytes`, `migrate`.
-    - `postgresql://user@host:port/database` (or `postgres://`): PostgresStore, options `schema`, `min_pool`,
-      `max_pool`, `connect_timeout`, `migrate`.
+    - `postgresql://user@host:port/database[?schema=NAME]` (or `postgres://`): PostgresStore, options `schema`
+      (also from the URL), `min_pool`, `max_pool`, `connect_timeout`, `migrate`.
     Both take `payload_codec`, `retry` (a RetryPolicy), `clock` and `poll_interval`.
     """
     scheme = urlsplit(url).scheme
@@ -27,5 +27,19 @@ def open_store(url: str, **options: Any) -> Store:
     if scheme in ("postgresql", "postgres"):
         from .postgres_backend import PostgresStore
 
-        return PostgresStore(url, **options)
+        dsn, schema = _without_schema(url)
+        if schema is not None:
+            options.setdefault("schema", schema)
+        return PostgresStore(dsn, **options)
     raise ValueError(f"storage URL {url!r} is neither sqlite:///PATH nor postgresql://...")
+
+
+def _without_schema(url: str) -> tuple[str, str | None]:
+    """The URL without its `schema` query parameter (not one PostgreSQL knows), and that parameter."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    schemas = [value for key, value in query if key == "schema"]
+    if not schemas:
+        return url, None
+    rest = urlencode([(key, value) for key, value in query if key != "schema"])
+    return parts._replace(query=rest).geturl(), schemas[-1]

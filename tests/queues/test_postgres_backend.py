@@ -51,3 +51,11 @@ async def test_lease_can_take_its_rows_through_the_partial_index(postgres_databa
     finally:
         await connection.close()
     assert any("queue_items_ready" in row[0] for row in plan), plan
+
+
+async def test_the_schema_can_be_given_in_the_url(postgres_database):
+    schema = postgres_database.options["schema"]
+    store = open_store(f"{postgres_database.url}?schema={schema}&application_name=kp-test")
+    async with store:
+        await store.append(entry())
+    assert await postgres_database.rows("SELECT COUNT(*) FROM messages") == [(1,)]
