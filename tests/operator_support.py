@@ -26,6 +26,7 @@ class Journal:
     toewijzing_retour: str   # the provider's WMO302 with RetourCode 0233
     rejected: str            # an XSD-invalid JW315 to Texel, rejected with a 0001 retour
     den_helder: str          # JW305 to Den Helder
+    declaratie: str          # WMO323 to Texel, accepted (its WMO325 Declaratie-antwoord made by the gateway)
     dead_letter: str         # WMO317 that Texel's backoffice nacked until it was dead-lettered
 
 
@@ -51,7 +52,9 @@ async def make_journal(client, app, dev_pki, tokens) -> Journal:
         await client.call("POST", f"/api/v1/inbox/{item['id']}/ack", token=DEN_HELDER_TOKEN,
                           json_body={"lease_token": item["lease_token"]})
 
-    for item in await client.inbox(texel):  # 305 and 302: taken
+    declaratie = await client.send(provider, "iwmo", addressed(example_path("WMO323")))
+    assert declaratie.status == 202, declaratie.body
+    for item in await client.inbox(texel):  # 305, 302 and 323: taken
         await client.call("POST", f"/api/v1/inbox/{item['id']}/ack", token=texel,
                           json_body={"lease_token": item["lease_token"]})
     doomed = await client.send(provider, "iwmo", addressed(example_path("WMO317")))
@@ -65,4 +68,4 @@ async def make_journal(client, app, dev_pki, tokens) -> Journal:
     assert [dead.message.id for dead in await store_of(app).dead_letters()] == [doomed.body["id"]]
 
     return Journal(start.body["id"], start.body["retour_id"], toewijzing.body["id"], answer.body["id"],
-                   rejected.body["id"], den_helder.body["id"], doomed.body["id"])
+                   rejected.body["id"], den_helder.body["id"], declaratie.body["id"], doomed.body["id"])
