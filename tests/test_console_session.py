@@ -7,8 +7,10 @@ import aiohttp
 import pytest
 from gateway_support import running_gateway, store_of
 
-from gateway.config import Token, hash_token
+from gateway.app import create_app
+from gateway.config import ConfigError, Token, hash_token
 from gateway.console.session import COOKIE_NAME, read_session, session_cookie
+from gateway.operator_settings import operator_settings
 from gateway.tls import client_ssl_context
 
 SECRET = b"s" * 32
@@ -119,3 +121,20 @@ async def test_a_session_post_without_the_forms_csrf_token_is_refused(gateway, t
                                 ssl=context) as response:
             assert response.status == 403 and "did not come from the console" in await response.text()
     assert [record.action for record in await store_of(app).audit_records()] == ["login"]
+
+
+@pytest.mark.parametrize("section, problem", [
+    ({"timezone": "Mars/Olympus_Mons"}, "console.timezone: unknown time zone 'Mars/Olympus_Mons'"),
+    ({"session_secret": "too-short"}, "console.session_secret: too short"),
+    ({"session_hours": 0}, "console.session_hours"),
+    ({"sesion_hours": 3}, "console.sesion_hours: unknown key"),
+])
+def test_a_wrong_console_section_stops_start_up_naming_the_key(gateway_config, section, problem):
+    with pytest.raises(ConfigError, match=problem):
+        create_app(dataclasses.replace(gateway_config, sections={"console": section}))
+
+
+def test_a_configured_secret_keeps_sessions_across_restarts_and_the_default_does_not(gateway_config):
+    configured = dataclasses.replace(gateway_config, sections={"console": {"session_secret": "x" * 40}})
+    assert operator_settings(configured).session_secret == operator_settings(configured).session_secret
+    assert operator_settings(gateway_config).session_secret != operator_settings(gateway_config).session_secret
