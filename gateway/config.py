@@ -45,8 +45,12 @@ class GatewaySettings:
 
 @dataclass(frozen=True)
 class StorageSettings:
+    """`[storage]`: where the store is, and the key ring its payloads are encrypted with. `ketenpoort serve` refuses
+    to run without one unless `unencrypted = true` says payloads in clear are meant (development only)."""
+
     url: str = "sqlite:///ketenpoort.sqlite3"
     keys_file: Path | None = None
+    unencrypted: bool = False
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -305,7 +309,8 @@ def _storage(reader: TableReader) -> StorageSettings:
         url = "sqlite:///" + str((reader.base_dir / location).resolve())
     elif not url.startswith(("postgresql://", "postgres://")):
         reader.fail("url", f"{url!r} is not a sqlite:///PATH or postgresql:// URL")
-    settings = StorageSettings(url=url, keys_file=reader.path("keys_file", None))
+    settings = StorageSettings(url=url, keys_file=reader.path("keys_file", None),
+                               unencrypted=reader.boolean("unencrypted", False))
     reader.finish()
     return settings
 

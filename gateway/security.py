@@ -2,7 +2,11 @@
 
 - `payload_codec(config)`: AES-GCM over the key file of `[storage] keys_file`, or over `KETENPOORT_KEYS`; without
   either, payloads are stored as they are (a warning at start says so).
-- `setup(app)` (listed after `gateway.services` in ROUTE_MODULES, so the store is open first): re-reads the key
+- `require_payload_keys(config)`: what `ketenpoort serve` checks first: a key ring, or `[storage] unencrypted = true`
+  said on purpose. The gateway holds BSNs and names of whole municipalities: a production config that forgot its
+  keys must not quietly store them in clear.
+- `setup(app)` (listed after `gateway.services` in ROUTE_MODULES, so the store is open first): audits a changed
+  config file (`gateway.config_audit`), re-reads the key
   file on SIGHUP and when it changes (`[security] key_reload_seconds`), and purges payloads past each tenant's
   retention (`[security] payload_retention_days`, `payload_retention_days_by_tenant`) once an hour.
 """
@@ -18,6 +22,7 @@ from aiohttp import web
 
 from gateway.appkeys import CONFIG_KEY, STORE_KEY
 from gateway.config import Config, ConfigError
+from gateway.config_audit import record_config_change
 from queues import PayloadCodec
 from queues.encryption import KEYS_ENV_VAR, EncryptingCodec, KeyRingError, KeyRingSource
 from queues.retention import run_retention
@@ -37,12 +42,22 @@ def payload_codec(config: Config) -> PayloadCodec | None:
         raise ConfigError(f"storage.keys_file: {error}") from None
 
 
+def require_payload_keys(config: Config) -> None:
+    """ConfigError unless payloads will be encrypted, or the config says `unencrypted = true` on purpose."""
+    if config.storage.keys_file is None and not os.environ.get(KEYS_ENV_VAR) and not config.storage.unencrypted:
+        raise ConfigError(
+            "storage.keys_file: missing: payloads hold BSNs and names and are stored encrypted; create a key ring "
+            "with `ketenpoort keys init --file keys.json` and set [storage] keys_file = \"keys.json\" (or give it in "
+            f"{KEYS_ENV_VAR}), or for a development store set [storage] unencrypted = true")
+
+
 def setup(app: web.Application) -> None:
     app.cleanup_ctx.append(security_tasks)
 
 
 async def security_tasks(app: web.Application):
     config, store = app[CONFIG_KEY], app[STORE_KEY]
+    await record_config_change(store, config)
     tasks = []
     keys = store.codec.keys if isinstance(store.codec, EncryptingCodec) else None
     sighup = False

@@ -28,6 +28,7 @@ client_ca_files = ["{dev_pki.ca_cert}"]
 
 [storage]
 url = "sqlite:///crash.sqlite3"
+unencrypted = true
 
 [[tenants]]
 gemeentecode = "0448"

@@ -29,7 +29,7 @@ def test_serve_answers_healthz_over_tls(tmp_path, dev_pki):
     config = tmp_path / "ketenpoort.toml"
     config.write_text(
         f'[gateway]\nport = {port}\ntls_cert = "{dev_pki.server.cert}"\ntls_key = "{dev_pki.server.key}"\n'
-        f'client_ca_files = ["{dev_pki.ca_cert}"]\n'
+        f'client_ca_files = ["{dev_pki.ca_cert}"]\n[storage]\nunencrypted = true\n'
     )
     process = serve(config)
     try:
@@ -75,7 +75,7 @@ def test_port_in_use_is_reported(tmp_path):
         taken.listen()
         port = taken.getsockname()[1]
         config = tmp_path / "ketenpoort.toml"
-        config.write_text(f"[gateway]\nport = {port}\n")
+        config.write_text(f"[gateway]\nport = {port}\n[storage]\nunencrypted = true\n")
         process = serve(config)
         _, stderr = process.communicate(timeout=30)
     assert process.returncode == 1

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from gateway.config import ConfigError, load_config
+from gateway.security import require_payload_keys
 from gateway.server import ServerStartError, gateway_ssl_context, serve_until_stopped
 
 log = logging.getLogger("gateway.serve")
@@ -36,6 +37,11 @@ def run(args: argparse.Namespace) -> int:
     except (ssl.SSLError, OSError, ValueError) as error:
         print(f"ketenpoort serve: {config.source}: [gateway] TLS files {settings.tls_cert}, {settings.tls_key}: "
               f"{error}", file=sys.stderr)
+        return 2
+    try:
+        require_payload_keys(config)
+    except ConfigError as error:
+        print(f"ketenpoort serve: {config.source}: {error}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if ssl_context is None:
