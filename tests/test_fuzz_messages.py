@@ -195,3 +195,11 @@ def test_mutated_corv_requests_get_a_bv03_or_a_fo03(receiver, data):
         assert fault.fout.code.startswith("StUF") and b"Fo03Bericht" in receiver.reject(fault)
         return
     assert b"Bv03Bericht" in receiver.accept(received)
+
+
+@needs_examples
+@pytest.mark.parametrize("dagtekening", ["0026-04-15", "0001-01-01", "9999-12-31"])
+def test_found_by_fuzzing_a_dagtekening_at_the_ends_of_the_calendar_is_checked_not_crashed_on(dagtekening):
+    root = etree.fromstring(addressed(REFERENCE_DIR / "istandaarden" / "ijw-3.2" / "examples" / "JW305.xml"))
+    root.find("{*}Header/{*}BerichtIdentificatie/{*}Dagtekening").text = dagtekening
+    assert through_the_message_path(etree.tostring(root)) == "retour"

@@ -20,7 +20,10 @@ _UNKNOWN_DATE = date(1900, 1, 1)
 
 
 def years_before(day: date, years: int) -> date:
-    """The same calendar day `years` earlier (28 February for 29 February in a common year)."""
+    """The same calendar day `years` earlier (28 February for 29 February in a common year); the first day there
+    is when that lies before year 1 (an XSD-valid Dagtekening such as 0026-04-15)."""
+    if day.year - years < date.min.year:
+        return date.min
     try:
         return day.replace(year=day.year - years)
     except ValueError:
