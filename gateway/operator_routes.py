@@ -47,8 +47,9 @@ def setup(app: web.Application) -> None:
     add_route(app, "GET", "/api/v1/messages/{id}", get_message, access=OPERATOR,
               summary="A message: metadata, timeline, RetourCodes with their meaning, related messages (no payload)",
               operation={"tags": TAGS, "responses": {
-                  "200": {"description": "the message; `related` lists its heenbericht, retours and messages with "
-                                         "the same BerichtIdentificatie"},
+                  "200": {"description": "the message; `related` lists its heenbericht, retours, messages with "
+                                         "the same BerichtIdentificatie and, where the store keeps the rules' "
+                                         "register, the messages about the same ToewijzingNummer"},
                   "404": {"description": "no message with this id"},
               }})
     add_route(app, "GET", "/api/v1/messages/{id}/payload", get_payload, access=OPERATOR,

@@ -18,13 +18,16 @@ from zoneinfo import ZoneInfo
 from connectors.istandaarden import catalogue, retourcodes
 from gateway.config import Token
 from queues import (
-    DeadLetter, MessageNotFound, MessageRecord, NotDeadLettered, QueueStats, SearchFilters, Store, TimelineEvent,
+    DeadLetter, MessageNotFound, MessageRecord, NotDeadLettered, QueueStats, SearchFilters, Store, StoreError,
+    TimelineEvent,
 )
 from queues.audit import PAYLOAD_VIEW, REPLAY, AuditEvent
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 RELATED_LIMIT = 20
+# Register tables that name a ToewijzingNummer, and the message each row came from.
+CHAIN_MESSAGES = {"toewijzing": 301, "start": 305, "stop": 307, "prestatie": 323}
 
 # Query parameter → (SearchFilters field, pattern the value must match, what it is). `from`/`until` are dates.
 FILTER_PARAMETERS: dict[str, tuple[str, str, str]] = {
@@ -116,8 +119,9 @@ class RetourCodeMeaning:
 
 @dataclass(frozen=True)
 class RelatedMessage:
-    """`relation`: "heenbericht" (the message this one answers), "retour" (an answer to this one) or
-    "same BerichtIdentificatie" (between the same parties)."""
+    """`relation`: "heenbericht" (the message this one answers), "retour" (an answer to this one), "same
+    BerichtIdentificatie" (between the same parties) or "same ToewijzingNummer" (Toewijzing, start, Declaratie
+    and stop of one allocation)."""
 
     relation: str
     record: MessageRecord
@@ -166,10 +170,44 @@ async def related_messages(store: Store, record: MessageRecord) -> list[RelatedM
                                                 tenant=record.tenant, partner=record.partner), limit=RELATED_LIMIT)
         for other in same.messages:
             found.setdefault(other.id, ("same BerichtIdentificatie", other))
+    for other in await allocation_chain(store, record):
+        found.setdefault(other.id, ("same ToewijzingNummer", other))
     found.pop(record.id, None)
     related = [RelatedMessage(relation, other, retourcode_meanings(other.standard, other.retourcodes))
                for relation, other in found.values()]
     return sorted(related, key=lambda item: (item.record.received_at, item.record.id))
+
+
+async def allocation_chain(store: Store, record: MessageRecord) -> list[MessageRecord]:
+    """Toewijzing → start → declaraties → stop: the messages about the ToewijzingNummers this message is about,
+    as the rules' register in the store knows them (accepted messages only). None when the store keeps no register."""
+    if not (record.bericht_identificatie and record.tenant and record.partner):
+        return []
+    try:
+        store.register_keys()
+    except StoreError:
+        return []
+    parties = {"standard": record.standard, "tenant": record.tenant, "agb": record.partner}
+    numbers: set[str] = set()
+    for kind in CHAIN_MESSAGES:
+        rows = await store.register_rows(kind, {**parties, "identificatie": record.bericht_identificatie})
+        numbers.update(row["toewijzingnummer"] for row in rows if row["toewijzingnummer"])
+    identificaties: dict[str, int] = {}
+    for number in sorted(numbers)[:RELATED_LIMIT]:
+        for kind, message_number in CHAIN_MESSAGES.items():
+            for row in await store.register_rows(kind, {**parties, "toewijzingnummer": number}):
+                identificaties.setdefault(row["identificatie"], message_number)
+    chain = []
+    for identificatie, message_number in list(identificaties.items())[:RELATED_LIMIT]:
+        page = await store.search(SearchFilters(bericht_identificatie=identificatie, tenant=record.tenant,
+                                                partner=record.partner, standard=record.standard), limit=10)
+        chain += [other for other in page.messages if _number(other.message_type) == message_number]
+    return chain
+
+
+def _number(message_type: str) -> int | None:
+    kind = catalogue.by_code(message_type)
+    return kind.number if kind else None
 
 
 def _without_payload(record: MessageRecord) -> MessageRecord:

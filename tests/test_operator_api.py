@@ -1,15 +1,18 @@
 """The operator API on a real TLS server on loopback, over a journal made through the real data path."""
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from gateway_support import running_gateway, store_of, with_den_helder_backoffice
+from gateway_support import addressed, example_path, running_gateway, store_of, with_den_helder_backoffice
+from lxml import etree
 from operator_support import make_journal, with_two_attempts
 
 from queues import SearchFilters
+from queues.encryption import KeyRing
 
 
 @pytest.fixture
@@ -219,3 +222,35 @@ async def test_the_operator_routes_are_in_the_openapi_document(gateway):
     parameters = {p["name"] for p in document["paths"]["/api/v1/messages"]["get"]["parameters"]}
     assert {"standard", "message", "status", "tenant", "partner", "retourcode", "direction", "from", "until",
             "limit", "cursor"} <= parameters
+
+
+def about_toewijzing(code: str, toewijzingnummer: str) -> bytes:
+    """The `code` example with every ToewijzingNummer set to `toewijzingnummer`, addressed to Texel."""
+    root = etree.parse(str(example_path(code))).getroot()
+    for nummer in root.iter("{*}ToewijzingNummer"):
+        nummer.text = toewijzingnummer
+    return addressed(root)
+
+
+async def test_messages_about_one_toewijzing_are_related_through_the_register(gateway_config, dev_pki, test_tokens,
+                                                                             tmp_path):
+    keys_file = tmp_path / "keys.json"
+    KeyRing.generate().save(keys_file, create=True)  # the store keeps the register only with a key ring
+    config = dataclasses.replace(gateway_config, storage=dataclasses.replace(gateway_config.storage,
+                                                                             keys_file=keys_file))
+    async with running_gateway(config, dev_pki.ca_cert) as (client, _):
+        allocation_xml = addressed(example_path("WMO301"))
+        nummer = etree.fromstring(allocation_xml).findtext(".//{*}ToewijzingNummer")
+        allocation = await client.call("POST", "/api/v1/tenants/0448/outbound", token=test_tokens["backoffice"],
+                                       data=allocation_xml, content_type="application/xml")
+        start = await client.send(dev_pki.provider, "iwmo", about_toewijzing("WMO305", nummer))
+        other = await client.send(dev_pki.provider, "iwmo", about_toewijzing("WMO305", "999999"))
+        assert (allocation.status, start.status, other.status) == (202, 202, 202), (start.body, other.body)
+
+        response = await client.call("GET", f"/api/v1/messages/{allocation.body['id']}", token=test_tokens["operator"])
+        chain = [(item["id"], item["message_type"]) for item in response.body["related"]
+                 if item["relation"] == "same ToewijzingNummer"]
+        assert chain == [(start.body["id"], "WMO305")]
+        back = await client.call("GET", f"/api/v1/messages/{start.body['id']}", token=test_tokens["operator"])
+        assert (allocation.body["id"], "same ToewijzingNummer") in [
+            (item["id"], item["relation"]) for item in back.body["related"]]
