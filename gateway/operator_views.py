@@ -15,6 +15,8 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from connectors.corv.inbound import JZ_MESSAGES, STUF_MESSAGES
+from connectors.corv.json_mapping import STANDARD as CORV
 from connectors.istandaarden import catalogue, retourcodes
 from gateway.config import Token
 from queues import (
@@ -29,10 +31,13 @@ RELATED_LIMIT = 20
 # Register tables that name a ToewijzingNummer, and the message each row came from.
 CHAIN_MESSAGES = {"toewijzing": 301, "start": 305, "stop": 307, "prestatie": 323}
 
+STANDARDS = (*catalogue.STANDARDS, CORV)
+CORV_MESSAGES = {name.lower(): name for name in (*JZ_MESSAGES, *STUF_MESSAGES)}
 # Query parameter → (SearchFilters field, pattern the value must match, what it is). `from`/`until` are dates.
 FILTER_PARAMETERS: dict[str, tuple[str, str, str]] = {
-    "standard": ("standard", "|".join(catalogue.STANDARDS), "iwmo or ijw"),
-    "message": ("message_type", r"(?i)(WMO|JW)\d{3}", "a message code such as WMO301 or JW323"),
+    "standard": ("standard", "|".join(STANDARDS), ", ".join(STANDARDS[:-1]) + f" or {STANDARDS[-1]}"),
+    "message": ("message_type", r"(?i)(WMO|JW)\d{3}|" + "|".join(CORV_MESSAGES.values()),
+                "a message code such as WMO301, JW323 or vtoDi01"),
     "status": ("status", r"[a-z][a-z -]{0,39}", "a status such as accepted, rejected or dead-lettered"),
     "tenant": ("tenant", r"\d{4}", "a gemeentecode (four digits)"),
     "partner": ("partner", r"[0-9A-Za-z._-]{1,40}", "an AGB code or OIN"),
@@ -78,7 +83,7 @@ def message_query(query: Mapping[str, str], timezone: ZoneInfo) -> MessageQuery:
         if value:
             if not re.fullmatch(pattern, value):
                 raise BadQuery(parameter, f"{_shown(value)} is not {meaning}")
-            values[field] = value.upper() if parameter == "message" else value
+            values[field] = CORV_MESSAGES.get(value.lower(), value.upper()) if parameter == "message" else value
     values["received_from"] = _moment(query, "from", timezone)
     values["received_until"] = _moment(query, "until", timezone)
     limit_text = query.get("limit", "").strip() or str(DEFAULT_LIMIT)

@@ -11,6 +11,7 @@ from gateway_support import addressed, example_path, running_gateway, store_of, 
 from lxml import etree
 from operator_support import make_journal, with_two_attempts
 
+from gateway.operator_views import message_query
 from queues import SearchFilters
 from queues.encryption import KeyRing
 
@@ -254,3 +255,13 @@ async def test_messages_about_one_toewijzing_are_related_through_the_register(ga
         back = await client.call("GET", f"/api/v1/messages/{start.body['id']}", token=test_tokens["operator"])
         assert (allocation.body["id"], "same ToewijzingNummer") in [
             (item["id"], item["relation"]) for item in back.body["related"]]
+
+
+@pytest.mark.parametrize("query, filters", [
+    ({"message": "wmo301"}, SearchFilters(message_type="WMO301")),
+    ({"message": "VTODI01", "standard": "corv"}, SearchFilters(message_type="vtoDi01", standard="corv")),
+    ({"tenant": " 0448 ", "status": "", "partner": "00000001234567890000"},
+     SearchFilters(tenant="0448", partner="00000001234567890000")),
+])
+def test_query_parameters_become_the_stores_filters_in_its_spelling(query, filters):
+    assert message_query(query, ZoneInfo("Europe/Amsterdam")).filters == filters

@@ -14,7 +14,8 @@ from gateway.console.rendering import error_page, render
 from gateway.console.session import check_csrf
 from gateway.operator_settings import settings_of
 from gateway.operator_views import (
-    AuditUnavailable, BadQuery, PayloadPurged, message_detail, message_query, replay, view_payload,
+    CORV_MESSAGES, STANDARDS, AuditUnavailable, BadQuery, PayloadPurged, message_detail, message_query, replay,
+    view_payload,
 )
 from queues import MessageNotFound, NotDeadLettered, Store, StoreUnavailable
 
@@ -50,7 +51,8 @@ def guarded(handler):
 async def messages_page(request: web.Request) -> web.Response:
     store = store_of(request)
     present = {count.group[0]: count.count for count in await store.message_counts(by=("status",))}
-    form = {"standards": catalogue.STANDARDS, "messages": catalogue.MESSAGES, "statuses": sorted(present),
+    form = {"standards": STANDARDS, "messages": catalogue.MESSAGES, "corv_messages": CORV_MESSAGES.values(),
+            "statuses": sorted(present),
             "tenants": request.app[CONFIG_KEY].tenants, "providers": request.app[CONFIG_KEY].providers,
             "chosen": request.query}
     try:
