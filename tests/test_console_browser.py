@@ -123,6 +123,14 @@ async def test_a_message_shows_its_retour_and_the_payload_only_on_request(consol
         "table.related tbody tr", "rows => rows.map(row => [row.dataset.id, row.dataset.relation])")
     assert related == [[journal.toewijzing, "heenbericht"]]
 
+    await page.goto(f"/console/messages/{journal.rejected}")
+    assert "rejected" in await page.text_content("dl.facts")
+    [[retour_id, relation]] = await page.eval_on_selector_all(
+        "table.related tbody tr", "rows => rows.map(row => [row.dataset.id, row.dataset.relation])")
+    assert relation == "retour" and (await store.get(retour_id)).retourcodes == ("0001",)
+    assert f"0001 {retourcodes.meaning('ijw', '0001')}" in " ".join((await page.text_content("table.related")).split())
+    await screenshot(page, "message-rejected")
+
 
 async def test_a_dead_letter_is_replayed_from_the_console_with_csrf_and_audit(console):
     page, store, journal = await logged_in(console), console.store, console.journal
@@ -198,8 +206,10 @@ async def test_the_charts_match_the_journal(console):
     assert await totals("answer-time-numbers") == expected_answers
     await screenshot(page, "charts")
 
+    await page.goto("/console/charts?days=7")
+    assert len(await page.query_selector_all("#volume-by-type-numbers thead th")) == 1 + 7 + 1
     await page.select_option("select[name=tenant]", "0400")  # applied at once by the page's script
-    await page.wait_for_url("**/console/charts?days=30&tenant=0400")
+    await page.wait_for_url("**/console/charts?days=7&tenant=0400")
     assert await totals("volume-by-type-numbers") == count_by(
         [r for r in records if r.tenant == "0400"], lambda r: r.message_type)
 
