@@ -3,12 +3,14 @@ letters with replay (audited). The data comes from `gateway.operator_views`, as 
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from aiohttp import web
 
 from connectors.istandaarden import catalogue
 from gateway.appkeys import CONFIG_KEY, STORE_KEY
+from gateway.config import Config
 from gateway.auth import authenticated_token
 from gateway.console.rendering import error_page, render
 from gateway.console.session import check_csrf
@@ -47,14 +49,39 @@ def guarded(handler):
     return page
 
 
+@dataclass(frozen=True)
+class Choice:
+    """One drop-down filter of the message log: option groups of (value, text)."""
+
+    name: str
+    label: str
+    any_text: str
+    groups: list[tuple[str | None, list[tuple[str, str]]]]
+
+
+def filter_choices(config: Config, statuses: list[str]) -> list[Choice]:
+    return [
+        Choice("standard", "Standard", "all", [(None, [(standard, standard) for standard in STANDARDS])]),
+        Choice("message", "Message", "all", [
+            ("iWmo and iJw", [(kind.code, f"{kind.code} {kind.title}") for kind in catalogue.MESSAGES]),
+            ("CORV", [(name, name) for name in CORV_MESSAGES.values()]),
+        ]),
+        Choice("status", "Status", "all", [(None, [(status, status) for status in statuses])]),
+        Choice("tenant", "Gemeente", "all",
+               [(None, [(t.gemeentecode, f"{t.gemeentecode} {t.name}") for t in config.tenants])]),
+        Choice("partner", "Zorgaanbieder", "all", [(None, [(p.agb, f"{p.agb} {p.name}") for p in config.providers])]),
+        Choice("direction", "Direction", "both", [(None, [("inbound", "inbound"), ("outbound", "outbound")])]),
+    ]
+
+
 @guarded
 async def messages_page(request: web.Request) -> web.Response:
     store = store_of(request)
-    present = {count.group[0]: count.count for count in await store.message_counts(by=("status",))}
-    form = {"standards": STANDARDS, "messages": catalogue.MESSAGES, "corv_messages": CORV_MESSAGES.values(),
-            "statuses": sorted(present),
-            "tenants": request.app[CONFIG_KEY].tenants, "providers": request.app[CONFIG_KEY].providers,
-            "chosen": request.query}
+    statuses = sorted(count.group[0] for count in await store.message_counts(by=("status",)))
+    chosen = dict(request.query)
+    if chosen.get("message"):
+        chosen["message"] = CORV_MESSAGES.get(chosen["message"].lower(), chosen["message"].upper())
+    form = {"choices": filter_choices(request.app[CONFIG_KEY], statuses), "chosen": chosen}
     try:
         query = message_query(request.query, settings_of(request.app).timezone)
         page = await store.search(query.filters, limit=query.limit, cursor=query.cursor)
