@@ -15,6 +15,7 @@ from typing import Any
 from aiohttp import web
 from lxml import etree
 
+from connectors.common.bsn import holds_bsn
 from connectors.corv import json_mapping as corv_json
 from connectors.istandaarden import json_mapping
 from connectors.istandaarden.safe_xml import parse
@@ -102,6 +103,9 @@ async def give_back(request: web.Request, store: Store, message_id: str) -> web.
     reason = body.get("reason")
     if reason is not None and not isinstance(reason, str):
         raise json_error(400, "reason must be a string", path="$.reason")
+    if reason is not None and holds_bsn(reason):  # reasons are kept in clear in the timeline and dead letters
+        raise json_error(400, "reason must not hold a BSN (it is stored in clear); say what went wrong without it",
+                         path="$.reason")
     try:
         result = await store.nack(message_id, _lease_token(body), delay, reason=reason)
     except LeaseLost as error:

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from connectors.common.bsn import InvalidBsn, check_bsn, is_valid_bsn
+from connectors.common.bsn import InvalidBsn, check_bsn, holds_bsn, is_valid_bsn
 
 
 @pytest.mark.parametrize("bsn", ["999992314", "149221897", "111222333", "123456782", "999993653"])
@@ -57,3 +57,14 @@ def test_changing_one_digit_of_a_valid_bsn_makes_it_invalid(bsn, position, delta
     assert is_valid_bsn(bsn)
     changed = bsn[:position] + str((int(bsn[position]) + delta) % 10) + bsn[position + 1:]
     assert not is_valid_bsn(changed)
+
+
+@pytest.mark.parametrize("text, holds", [
+    ("client 999992314 unknown", True),
+    ("bsn:999992314", True),
+    ("ref 1234567890 (ten digits)", False),
+    ("999992315 fails the 11-proof", False),
+    ("no digits at all", False),
+])
+def test_holds_bsn_finds_a_valid_bsn_standing_alone_in_free_text(text, holds):
+    assert holds_bsn(text) is holds

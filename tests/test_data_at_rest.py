@@ -131,3 +131,16 @@ async def test_a_gateway_run_leaves_no_bsn_or_name_in_clear(storage_url, gateway
     holds_none_of_the_secrets(while_running, "the store while the gateway ran")
     holds_none_of_the_secrets(after_stop, "the store after the gateway stopped")
     holds_none_of_the_secrets(caplog.text.encode(), "the log")
+
+
+async def test_a_nack_reason_holding_a_bsn_is_refused(gateway_config, dev_pki, test_tokens):
+    backoffice = test_tokens["backoffice"]
+    async with running_gateway(gateway_config, dev_pki.ca_cert) as (client, _):
+        assert (await client.send(dev_pki.provider, "iwmo", addressed(example_path("WMO315")))).status == 202
+        [item] = await client.inbox(backoffice)
+        refused = await client.call("POST", f"/api/v1/inbox/{item['id']}/nack", token=backoffice, json_body={
+            "lease_token": item["lease_token"], "reason": f"client {BSN} unknown here"})
+        assert refused.status == 400 and refused.body["errors"][0]["path"] == "$.reason"
+        kept = await client.call("POST", f"/api/v1/inbox/{item['id']}/nack", token=backoffice, json_body={
+            "lease_token": item["lease_token"], "reason": "client unknown here (ref 1234567890)"})
+        assert kept.status == 200, kept.body

@@ -1,8 +1,13 @@
 """The burgerservicenummer (BSN) and its 11-proof (elfproef)."""
 from __future__ import annotations
 
+import re
+
 # Weights of the nine digits; the last digit counts negatively, which is what tells a BSN from a bank account number.
 _WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+
+
+_NINE_DIGITS = re.compile(r"(?<!\d)\d{9}(?!\d)")
 
 
 class InvalidBsn(ValueError):
@@ -29,3 +34,8 @@ def check_bsn(value: object) -> str:
     if sum(int(digit) * weight for digit, weight in zip(value, _WEIGHTS)) % 11:
         raise InvalidBsn("the BSN fails the 11-proof")
     return value
+
+
+def holds_bsn(text: str) -> bool:
+    """True when free text (a reason, a note) has a run of nine digits that is a valid BSN."""
+    return any(is_valid_bsn(digits) for digits in _NINE_DIGITS.findall(text))
