@@ -7,7 +7,8 @@
   `{"lease_token", "delay"?, "reason"?}` — give it back (dead-lettered after the last attempt).
 - `POST /api/v1/tenants/{gemeentecode}/outbound` — a 301 or 319 for a provider, or a vtoDi01 or
   zorgmeldingTerugkoppelingDi01 for CORV (told apart by the namespace, or the JSON form's "standard"), as XML or
-  (Content-Type application/json) its JSON form; `202 {"id"}` once journaled, then delivered to the partner.
+  (Content-Type application/json) its JSON form; `202 {"id"}` once journaled, then delivered to the partner. A
+  301/319 is checked by the technical rules too: 422 for a 0001 finding, else its lesser `"findings"` in the 202.
 """
 from __future__ import annotations
 
@@ -46,7 +47,9 @@ def setup(app: web.Application) -> None:
                       "(XML or JSON)", operation={"tags": TAGS, "requestBody": {
                   "content": {"application/xml": {"schema": {"type": "string"}},
                               "application/json": {"schema": {"type": "object"}}}},
-                  "responses": {"202": {"description": "journaled: {id, status}"}}})
+                  "responses": {"202": {"description": "journaled: {id, status}; a 301/319 also {findings} of "
+                                                        "the technical rules below retourcode 0001"},
+                                "422": {"description": "invalid, or rejected by a technical rule (0001): {errors}"}}})
 
 
 async def inbox(request: web.Request) -> web.Response:

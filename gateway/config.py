@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 from gateway.config_reader import ConfigError, TableReader
 from gateway.pki import normalize_fingerprint
+from gateway.tenant_lists import Products, Tariffs, read_products, read_tariffs
 
 PROJECT_SCHEMAS_DIR = Path(__file__).resolve().parents[1] / "schemas"
 EXTENSION_SECTIONS = ("corv", "suwinet", "brp", "console", "lookups")
@@ -117,9 +118,14 @@ class SecuritySettings:
 
 @dataclass(frozen=True)
 class Tenant:
+    """A gemeente served here; `products` and `tariffs` are its outside lists for the rules (gateway.tenant_lists),
+    None when not configured."""
+
     gemeentecode: str
     name: str
     delivery: Delivery = Delivery()
+    products: Products | None = field(default=None, hash=False)
+    tariffs: Tariffs | None = field(default=None, hash=False)
 
 
 @dataclass(frozen=True)
@@ -389,6 +395,8 @@ def _tenant(reader: TableReader) -> Tenant:
         gemeentecode=reader.string("gemeentecode", pattern=GEMEENTECODE, meaning="4 digits"),
         name=reader.string("name"),
         delivery=_party_delivery(reader),
+        products=read_products(reader),
+        tariffs=read_tariffs(reader),
     )
     reader.finish()
     return tenant

@@ -41,7 +41,7 @@ from connectors.istandaarden.problems import MessageError, Problem
 from connectors.istandaarden.reader import IncomingMessage, read_message
 from connectors.istandaarden.retour import RetourError, build_retour
 from connectors.istandaarden.rules import (
-    Finding, Register, RuleContext, check_message, records_from_message, rejects_message, retour_codes,
+    Finding, Register, records_from_message, rejects_message, retour_codes,
 )
 from connectors.istandaarden.safe_xml import Limits as XmlLimits
 from connectors.istandaarden.validation import SchemaRegistry
@@ -49,6 +49,7 @@ from gateway.config import Config, Provider, Tenant
 from gateway.pipeline_metrics import PipelineMetrics
 from gateway.request_body import loads_json
 from gateway.rules_register import StoreRegister, register_rows
+from gateway.technical_rules import TechnicalRules
 from queues import MessageEntry, SearchFilters, Store
 from queues.register_ops import RegisterRow
 
@@ -96,7 +97,8 @@ class Pipeline:
     """The data path of iWmo/iJw messages; the routes hand it what arrived and send back its `Answer`.
 
     `register` is the seam for the rules across messages (TR on starts, stops, declaraties): None checks only what
-    one message and the outside lists show; a durable register kept in the store goes here.
+    one message and the outside lists show; a durable register kept in the store goes here. The rules run with the
+    lists of the message's tenant, and one sender's check+append at a time (`TechnicalRules.turn`).
     """
 
     def __init__(self, config: Config, store: Store, registry: SchemaRegistry, metrics: PipelineMetrics,
@@ -106,6 +108,7 @@ class Pipeline:
         self.registry = registry
         self.metrics = metrics
         self.register = register
+        self.rules = TechnicalRules(config, store, register)
         self.xml_limits = XmlLimits(max_bytes=config.limits.max_body_bytes,
                                     max_depth=min(config.limits.max_depth, PARSER_MAX_DEPTH))
 
@@ -133,13 +136,14 @@ class Pipeline:
             return await self._reject(message, data, Refusal(422, problems), parties, retour=retour)
         if message.message_type.direction == RETOUR:
             return await self._accept_provider_retour(message, data, parties)
-        findings = await check_message(message.root, RuleContext(today=date.today()), self.register)
-        retour = await asyncio.to_thread(build_retour, message.root, retour_codes(message.root, findings),
-                                         registry=self.registry)
-        if rejects_message(findings):
-            return await self._reject(message, data, Refusal(422, _finding_problems(findings)), parties,
-                                      retour=retour)
-        return await self._accept_provider_heen(message, data, parties, findings, retour)
+        async with self.rules.turn(message, parties.provider):
+            findings = await self.rules.check(message, parties.tenant)
+            retour = await asyncio.to_thread(build_retour, message.root, retour_codes(message.root, findings),
+                                             registry=self.registry)
+            if rejects_message(findings):
+                return await self._reject(message, data, Refusal(422, _finding_problems(findings)), parties,
+                                          retour=retour)
+            return await self._accept_provider_heen(message, data, parties, findings, retour)
 
     def _authorise_provider(self, provider: Provider, standard: str, message: IncomingMessage,
                             parties: Parties) -> Refusal | None:
@@ -248,17 +252,31 @@ class Pipeline:
         problems = await asyncio.to_thread(self.registry.problems, message.root, message.message_type)
         if problems:
             return await self._reject(message, data, Refusal(422, problems), parties)
+        async with self.rules.turn(message, tenant.gemeentecode):
+            findings = await self.rules.check(message, tenant.gemeentecode)
+            if rejects_message(findings):  # the backoffice hears it before the provider does
+                return await self._reject(message, data, Refusal(422, _finding_problems(findings)), parties)
+            return await self._accept_backoffice_heen(message, data, parties, findings)
+
+    async def _accept_backoffice_heen(self, message: IncomingMessage, data: bytes, parties: Parties,
+                                      findings: list[Finding]) -> Answer:
+        """Journal the 301/319 on the provider's outbound queue. Findings below 0001 (a record the provider may reject
+        in its retour, e.g. 9332) do not stop it: they are on the accepted event of its timeline and in the answer.
+        The register takes every record: the provider's retour, not the gateway, decides on them."""
         kind, header = message.message_type, message.header
         entry = self._entry(message, data, parties, status=ACCEPTED,
                             queue=outbound_queue(kind.standard, parties.provider),
                             idempotency_key=_idempotency_key(kind.standard, header.afzender, header.identificatie,
-                                                             header.dagtekening))
+                                                             header.dagtekening),
+                            events=((ACCEPTED, {"findings": _finding_details(findings)}),))
         records = records_from_message(message.root)
         result = await self.store.append(entry, register=self._durable_rows(records))
         if not result.created:
             return await self._duplicate(result.id, data, kind)
         await self._add_to_memory_register(records)
-        return Answer(202, {"id": result.id, "status": ACCEPTED}, ACCEPTED, kind)
+        return Answer(202, {"id": result.id, "status": ACCEPTED,
+                            "findings": [problem.as_dict() for problem in _finding_problems(findings)]},
+                      ACCEPTED, kind)
 
     def _xml_from_json(self, data: bytes) -> bytes | Refusal:
         """The XML of the JSON form (`json_mapping`), or why it cannot be read: 400 not JSON, 422 not the shape."""

@@ -2,12 +2,15 @@
 
 Leasing takes rows with FOR UPDATE SKIP LOCKED, so concurrent consumers never get the same message; appends,
 nacks and replays NOTIFY on commit, and every process LISTENs to wake its waiting consumers. Migrations run at
-start under an advisory lock, so processes starting together migrate once.
+start under an advisory lock, so processes starting together migrate once; `exclusive(key)` holds a session
+advisory lock on a connection of a pool of its own.
 """
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
+from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -20,6 +23,7 @@ from .store import Store
 
 T = TypeVar("T")
 SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+FAILURES = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError)  # said as StoreUnavailable
 
 
 def describe_dsn(dsn: str) -> str:
@@ -59,6 +63,7 @@ class PostgresStore(Store):
         self._channel = f"ketenpoort_{schema or 'queues'}"
         self._settings = {"application_name": "ketenpoort"} | ({"search_path": schema} if schema else {})
         self._pool: asyncpg.Pool | None = None
+        self._lock_pool: asyncpg.Pool | None = None
         self._listener: asyncpg.Connection | None = None
 
     def __repr__(self) -> str:
@@ -71,6 +76,12 @@ class PostgresStore(Store):
             await self._migrate()
             self._pool = await asyncpg.create_pool(
                 self.dsn, min_size=self.min_pool, max_size=self.max_pool, timeout=self.connect_timeout,
+                server_settings=self._settings,
+            )
+            # Holders of `exclusive` locks wait for the main pool (their reads and append): a pool of their own,
+            # so they can never take every connection those need.
+            self._lock_pool = await asyncpg.create_pool(
+                self.dsn, min_size=0, max_size=self.max_pool, timeout=self.connect_timeout,
                 server_settings=self._settings,
             )
             self._listener = await self._connect()
@@ -87,12 +98,13 @@ class PostgresStore(Store):
         listener, self._listener = self._listener, None
         if listener is not None:
             listener.terminate()
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            try:
-                await asyncio.wait_for(pool.close(), self.connect_timeout)
-            except TimeoutError:
-                pool.terminate()
+        for pool in (self._pool, self._lock_pool):
+            if pool is not None:
+                try:
+                    await asyncio.wait_for(pool.close(), self.connect_timeout)
+                except TimeoutError:
+                    pool.terminate()
+        self._pool = self._lock_pool = None
 
     async def _connect(self) -> asyncpg.Connection:
         return await asyncpg.connect(self.dsn, timeout=self.connect_timeout, server_settings=self._settings)
@@ -113,7 +125,7 @@ class PostgresStore(Store):
         try:
             async with pool.acquire() as connection, connection.transaction():
                 return await self._drive(connection, operation)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+        except FAILURES as exc:
             raise self._describe(exc) from None
 
     async def _read(self, operation: Operation[T]) -> T:
@@ -121,7 +133,32 @@ class PostgresStore(Store):
         try:
             async with pool.acquire() as connection:
                 return await self._drive(connection, operation)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError, TimeoutError) as exc:
+        except FAILURES as exc:
+            raise self._describe(exc) from None
+
+    @contextlib.asynccontextmanager
+    async def exclusive(self, key: str) -> AsyncIterator[None]:
+        pool = self._lock_pool
+        if pool is None:
+            raise StoreError(f"{self!r} is not started")
+        lock_id = f"ketenpoort:{self.schema}:{key}"
+        try:
+            connection = await pool.acquire()
+        except FAILURES as exc:
+            raise self._describe(exc) from None
+        try:
+            await self._advisory(connection, "pg_advisory_lock", lock_id)
+            try:
+                yield
+            finally:
+                await self._advisory(connection, "pg_advisory_unlock", lock_id)
+        finally:
+            await pool.release(connection)  # its reset unlocks all, were the unlock not reached
+
+    async def _advisory(self, connection: asyncpg.Connection, function: str, lock_id: str) -> None:
+        try:
+            await connection.execute(f"SELECT {function}(hashtextextended($1, 0))", lock_id)
+        except FAILURES as exc:
             raise self._describe(exc) from None
 
     def _started(self, operation: Operation[Any]) -> asyncpg.Pool:

@@ -6,6 +6,7 @@ operation (see sql.py) runs: `_write` in one durable transaction, `_read` in a r
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
@@ -230,6 +231,12 @@ class Store(ABC):
             rewritten, after = rewritten + count, last
 
     # the register of the technical rules across messages (register_ops.py)
+
+    def exclusive(self, key: str) -> contextlib.AbstractAsyncContextManager[None]:
+        """Run a block alone among the holders of `key` in every process on this database: a check against the
+        register and the append that writes it. SQLite has one writing process, whose callers serialise themselves,
+        so here it is free; PostgreSQL takes a database lock."""
+        return contextlib.nullcontext()
 
     def register_keys(self) -> BsnKeys:
         """The key ring that keeps the register's BSNs out of sight: the payload codec's. Raises StoreError when

@@ -24,6 +24,7 @@ from gateway.config import Config, Token, hash_token
 from gateway.server import start_server
 from gateway.tls import client_ssl_context
 from istandaarden_examples import REFERENCE_DIR
+from queues.encryption import KeyRing
 
 PROVIDER_AGB = "12345678"
 DEN_HELDER_TOKEN = "backoffice-den-helder-token-1"
@@ -52,6 +53,13 @@ def with_den_helder_backoffice(config: Config) -> Config:
     """`config` plus a backoffice token for tenant 0400 (`DEN_HELDER_TOKEN`)."""
     token = Token("backoffice Den Helder", hash_token(DEN_HELDER_TOKEN), "backoffice", ("0400",))
     return dataclasses.replace(config, tokens=(*config.tokens, token))
+
+
+def with_key_ring(config: Config, tmp_path: Path) -> Config:
+    """`config` with a new key ring in `tmp_path`: payloads encrypted, and the rules register in the store."""
+    keys_file = tmp_path / "keys.json"
+    KeyRing.generate().save(keys_file, create=True)
+    return dataclasses.replace(config, storage=dataclasses.replace(config.storage, keys_file=keys_file))
 
 
 @dataclasses.dataclass

@@ -2,12 +2,8 @@
 checked against, also after a restart."""
 from __future__ import annotations
 
-import dataclasses
-
-from gateway_support import addressed, example_path, running_gateway
+from gateway_support import addressed, example_path, running_gateway, with_key_ring
 from lxml import etree
-
-from queues.encryption import KeyRing
 
 NO_ALLOCATION = "9019"  # TR019: a start without a Toewijzing for this client and provider
 
@@ -23,12 +19,6 @@ def start_for(toewijzingnummer: str) -> bytes:
 def allocation_numbers() -> set[str]:
     root = etree.parse(str(example_path("WMO301"))).getroot()
     return {nummer.text for nummer in root.iter("{*}ToewijzingNummer")}
-
-
-def with_key_ring(config, tmp_path):
-    keys_file = tmp_path / "keys.json"
-    KeyRing.generate().save(keys_file, create=True)
-    return dataclasses.replace(config, storage=dataclasses.replace(config.storage, keys_file=keys_file))
 
 
 async def retourcodes_of_start(client, dev_pki, toewijzingnummer: str) -> list[str]:
