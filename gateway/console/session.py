@@ -15,7 +15,9 @@ import hmac
 import json
 import secrets
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
@@ -90,7 +92,7 @@ def session_reader(request: web.Request) -> Token:
     return session.token
 
 
-def check_csrf(request: web.Request, form: dict) -> bool:
+def check_csrf(request: web.Request, form: Mapping[str, Any]) -> bool:
     """Whether a POST may go ahead: always with a bearer token (no ambient credential), with a session only when the
     form carries that session's CSRF token."""
     session = request.get(SESSION_KEY)
