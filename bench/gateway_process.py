@@ -1,7 +1,8 @@
 """Gateways under test for the load benchmarks: `ketenpoort serve` processes on loopback with the demo's set-up
-(dev PKI, TLS with client certificates, tenants 0448 and 0400, provider 12345678, encrypted payloads), on SQLite in
-a temporary directory or on a fresh PostgreSQL database that is dropped afterwards; and the load generator
-(bench/load_generator.py) as a process of its own.
+(dev PKI, TLS with client certificates, tenants 0448 and 0400, encrypted payloads, the rules' register in the
+store) plus more care providers (the demo's 12345678 and 5000000k, each with its own certificate and a contract
+with both tenants), on SQLite in a temporary directory or on a fresh PostgreSQL database that is dropped
+afterwards; and the load generator (bench/load_generator.py) as a process of its own.
 """
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psutil
 
-from gateway.demo import DemoFiles, prepare_demo
+from gateway.demo import TENANTS, DemoFiles, prepare_demo
+from gateway.pki import create_partner_certificate
 from gateway.tls import client_ssl_context
 from workload import Template
 
@@ -52,16 +54,28 @@ class Gateway:
 
 
 class Deployment:
-    """The demo set-up in `directory`, storing in `store_url` (None: SQLite in the directory)."""
+    """The demo set-up in `directory` with `providers` care providers, storing in `store_url` (None: SQLite in
+    the directory)."""
 
-    def __init__(self, directory: Path, store_url: str | None = None) -> None:
+    def __init__(self, directory: Path, store_url: str | None = None, providers: int = 8) -> None:
         self.directory = directory
         self.files: DemoFiles = prepare_demo(directory, free_port())
-        if store_url is not None:
-            text = self.files.config.read_text(encoding="utf-8")
-            assert DEMO_STORAGE_LINE in text, "the demo config changed: adapt bench/gateway_process.py"
-            self.files.config.write_text(text.replace(DEMO_STORAGE_LINE, f'url = "{store_url}"'), encoding="utf-8")
         self.info = self.files.info
+        text = self.files.config.read_text(encoding="utf-8")
+        if store_url is not None:
+            assert DEMO_STORAGE_LINE in text, "the demo config changed: adapt bench/gateway_process.py"
+            text = text.replace(DEMO_STORAGE_LINE, f'url = "{store_url}"')
+        self.providers = [self.info["provider"]] + [self._provider(f"5000000{k}") for k in range(1, providers)]
+        tenants = ", ".join(f'"{code}"' for code, _ in TENANTS)
+        text += "".join(f'\n[[providers]]\nagb = "{p["agb"]}"\nname = "Zorgaanbieder {p["agb"]}"\n'
+                        f'message_types = ["iwmo:*", "ijw:*"]\ntenants = [{tenants}]\n' for p in self.providers[1:])
+        self.files.config.write_text(text, encoding="utf-8")
+
+    def _provider(self, agb: str) -> dict[str, str]:
+        certs = Path(self.info["ca_cert"]).parent
+        files = create_partner_certificate(certs / "ca.pem", certs / "ca.key", certs, f"provider-{agb}",
+                                           common_name=f"Zorgaanbieder {agb}", serial_number=agb)
+        return {"agb": agb, "cert": str(files.cert), "key": str(files.key)}
 
     def config_for_port(self, port: int) -> Path:
         """The demo config listening on `port` instead (for several gateway processes)."""
@@ -94,12 +108,11 @@ class Deployment:
 
     def load(self, workload: list[Template], targets: list[str], *options: str) -> subprocess.Popen:
         """The load generator as a process against `targets`; its JSON lines come on its stdout."""
-        path = self.directory / "workload.json"
-        path.write_text(json.dumps([template.as_json() for template in workload]), encoding="utf-8")
-        provider = self.info["provider"]
-        command = [sys.executable, str(BENCH_DIR / "load_generator.py"), "--workload", str(path),
-                   "--ca", self.info["ca_cert"], "--cert", provider["cert"], "--key", provider["key"],
-                   "--token", self.info["tokens"]["backoffice"], *options]
+        path = self.directory / "plan.json"
+        path.write_text(json.dumps({"templates": [template.as_json() for template in workload],
+                                    "ca": self.info["ca_cert"], "token": self.info["tokens"]["backoffice"],
+                                    "providers": self.providers}), encoding="utf-8")
+        command = [sys.executable, str(BENCH_DIR / "load_generator.py"), "--plan", str(path), *options]
         for target in targets:
             command += ["--target", target]
         return subprocess.Popen(command, stdout=subprocess.PIPE, text=True, cwd=REPO)

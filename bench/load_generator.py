@@ -1,13 +1,18 @@
 """The load generator of the gateway benchmarks, in a process of its own: HTTPS with keep-alive (aiohttp), the
 provider's messages with its client certificate, the backoffice's with its bearer token.
 
-    python bench/load_generator.py --workload FILE --target URL [--target URL ...] --ca PEM --cert PEM --key PEM
-        --token TOKEN (--messages N | --seconds S) [--connections C] [--rate R] [--interval SECONDS]
+    python bench/load_generator.py --plan FILE --target URL [--target URL ...] (--messages N | --seconds S)
+        [--connections C] [--rate R] [--interval SECONDS]
+
+The plan (JSON, written by bench/gateway_process.py): {"templates": [bench/workload.py templates], "ca": PEM,
+"token": the backoffice's bearer token, "providers": [{"agb", "cert", "key"}, ...]}. Message i is template
+i mod T, from or to provider i mod P, filled in by `workload.fill` (fresh BerichtIdentificatie and BSNs).
 
 Closed loop by default (C connections, each sends its next message when the answer came); `--rate R` is an open
 loop: message i is due at start + i/R, and its latency counts from when it was due, so a slow server cannot hide
 its queue (no coordinated omission). Prints one JSON line per `--interval` ({"interval": ...}) and a last one
-({"summary": ...}): messages, seconds, rate, p50/p95/p99/max in ms, answers by HTTP status, first errors.
+({"summary": ...}): messages, seconds, rate, p50/p95/p99/max in ms, answers by HTTP status, providers' messages
+accepted (each on a tenant's inbox), first errors.
 Stops by itself after N messages or S seconds; only loopback targets are sensible (the gateways it starts).
 """
 from __future__ import annotations
@@ -17,6 +22,7 @@ import asyncio
 import itertools
 import json
 import secrets
+import ssl
 import sys
 import time
 from array import array
@@ -27,7 +33,9 @@ import aiohttp
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from gateway import event_loop  # noqa: E402
 from gateway.tls import client_ssl_context  # noqa: E402
+from workload import fill  # noqa: E402
 
 MAX_IN_FLIGHT = 512  # open loop: beyond this a send waits, and the wait counts in its latency
 
@@ -46,30 +54,30 @@ def percentiles(latencies: array) -> dict[str, float]:
 class Load:
     def __init__(self, args: argparse.Namespace) -> None:
         self.args = args
-        self.workload = json.loads(Path(args.workload).read_text(encoding="utf-8"))
-        for template in self.workload:
+        self.plan = json.loads(Path(args.plan).read_text(encoding="utf-8"))
+        self.templates = self.plan["templates"]
+        for template in self.templates:
             template["xml"] = template["xml"].encode()
-        self.prefix = secrets.token_hex(2)[:3]  # fresh BerichtIdentificaties in every run
-        self.counter = itertools.count()
+        self.providers = [provider["agb"] for provider in self.plan["providers"]]
+        # Fresh BerichtIdentificaties in every run against the same gateway: numbers from a random start.
+        self.counter = itertools.count(secrets.randbelow(2**44))
         self.latencies = array("d")
         self.window = array("d")
         self.statuses: Counter[int] = Counter()
         self.errors: list[str] = []
         self.sent = 0
         self.missed = 0  # open loop: due but not sent before the end
+        self.to_inboxes = 0  # providers' messages accepted: each is on a tenant's inbox now
 
-    def next_message(self) -> tuple[dict, str, bytes]:
+    async def send(self, sessions: dict[str, aiohttp.ClientSession], due: float) -> None:
         number = next(self.counter)
-        template = self.workload[number % len(self.workload)]
-        target = self.args.target[number % len(self.args.target)]
-        identificatie = f"{self.prefix}{number:09x}"
-        return template, target + template["path"], template["xml"].replace(b"PLACEHOLDER0", identificatie.encode())
-
-    async def send(self, sessions: dict[bool, aiohttp.ClientSession], due: float) -> None:
-        template, url, data = self.next_message()
+        template = self.templates[number % len(self.templates)]
+        agb = self.providers[number % len(self.providers)]
+        url = self.args.target[number % len(self.args.target)] + template["path"]
+        data = fill(template["xml"], number, agb)
         self.sent += 1
         try:
-            async with sessions[template["from_backoffice"]].post(url, data=data) as response:
+            async with sessions["backoffice" if template["from_backoffice"] else agb].post(url, data=data) as response:
                 body = await response.read()
                 status = response.status
         except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as error:
@@ -78,6 +86,8 @@ class Load:
         self.latencies.append(latency)
         self.window.append(latency)
         self.statuses[status] += 1
+        if status == 202 and not template["from_backoffice"]:
+            self.to_inboxes += 1
         if status not in (200, 202) and len(self.errors) < 5:
             self.errors.append(f"{template['code']} -> {status}: {body[:300].decode(errors='replace')}")
 
@@ -132,19 +142,22 @@ class Load:
                                            **percentiles(window)}}), flush=True)
             last, last_count = now, count
 
+    def session(self, tls: ssl.SSLContext, **headers: str) -> aiohttp.ClientSession:
+        """Keep-alive connections of one party; the closed loop's connections are shared out over the parties."""
+        parties = len(self.providers) + 1
+        limit = max(1, self.args.connections // parties) if self.args.rate is None else MAX_IN_FLIGHT
+        return aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=tls, limit=limit),
+                                     headers={"Content-Type": "application/xml", **headers},
+                                     timeout=aiohttp.ClientTimeout(total=60))
+
     async def run(self) -> dict:
-        args = self.args
-        provider_tls = client_ssl_context(Path(args.ca), Path(args.cert), Path(args.key))
-        backoffice_tls = client_ssl_context(Path(args.ca))
-        limit = args.connections if args.rate is None else MAX_IN_FLIGHT
-        timeout = aiohttp.ClientTimeout(total=60)
-        xml = {"Content-Type": "application/xml"}
-        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=provider_tls, limit=limit),
-                                         headers=xml, timeout=timeout) as provider, \
-                aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=backoffice_tls, limit=limit),
-                                      headers=xml | {"Authorization": f"Bearer {args.token}"},
-                                      timeout=timeout) as backoffice:
-            sessions = {False: provider, True: backoffice}
+        args, plan = self.args, self.plan
+        ca = Path(plan["ca"])
+        sessions = {"backoffice": self.session(client_ssl_context(ca), Authorization=f"Bearer {plan['token']}")}
+        for provider in plan["providers"]:
+            tls = client_ssl_context(ca, Path(provider["cert"]), Path(provider["key"]))
+            sessions[provider["agb"]] = self.session(tls)
+        try:
             started = time.perf_counter()
             reporter = asyncio.create_task(self.report_intervals(started)) if args.interval else None
             if args.rate is None:
@@ -154,30 +167,18 @@ class Load:
             seconds = time.perf_counter() - started
             if reporter:
                 reporter.cancel()
+        finally:
+            await asyncio.gather(*(session.close() for session in sessions.values()))
         return {"messages": len(self.latencies), "seconds": round(seconds, 3),
                 "rate": round(len(self.latencies) / seconds, 1), "missed": self.missed, **percentiles(self.latencies),
                 "statuses": {str(status): count for status, count in sorted(self.statuses.items())},
-                "errors": self.errors}
-
-
-def run_event_loop(main) -> object:
-    """`main()` on uvloop when it is installed, else on asyncio's own loop."""
-    try:
-        import uvloop
-    except ImportError:
-        return asyncio.run(main())
-    with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-        return runner.run(main())
+                "accepted_to_inboxes": self.to_inboxes, "errors": self.errors}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--workload", required=True, help="JSON list of templates (bench/workload.py)")
+    parser.add_argument("--plan", required=True, help="JSON: templates, CA, token, providers (see above)")
     parser.add_argument("--target", action="append", required=True, help="base URL of a gateway; repeatable")
-    parser.add_argument("--ca", required=True)
-    parser.add_argument("--cert", required=True)
-    parser.add_argument("--key", required=True)
-    parser.add_argument("--token", required=True, help="the backoffice's bearer token")
     amount = parser.add_mutually_exclusive_group(required=True)
     amount.add_argument("--messages", type=int)
     amount.add_argument("--seconds", type=float)
@@ -185,7 +186,7 @@ def main() -> int:
     parser.add_argument("--rate", type=float, help="open loop at this many messages per second")
     parser.add_argument("--interval", type=float, default=0, help="report every this many seconds")
     args = parser.parse_args()
-    summary = run_event_loop(Load(args).run)
+    summary = event_loop.run(Load(args).run())
     print(json.dumps({"summary": summary}), flush=True)
     return 0
 

@@ -6,6 +6,7 @@ without a declaration, so nothing is anonymous by accident. Handlers read the ca
 """
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 
@@ -94,6 +95,12 @@ def _client_certificate(request: web.Request) -> tuple[str | None, str]:
     der = peer_certificate_der(request.transport.get_extra_info("ssl_object") if request.transport else None)
     if der is None:
         raise json_error(401, "a client certificate is required for this route")
+    return _certificate_identity(der)
+
+
+@functools.lru_cache(maxsize=1024)
+def _certificate_identity(der: bytes) -> tuple[str | None, str]:
+    # Parsing the certificate costs more than the rest of authorising; a partner presents the same one every time.
     return subject_serial_number(der), certificate_fingerprint(der)
 
 

@@ -54,6 +54,7 @@ GEMEENTE_SENDS = ("vtoDi01", "zorgmeldingTerugkoppelingDi01")  # the others come
 ASYNCHRONOUS_ANSWERS = ("Bv01Bericht", "Fo01Bericht")
 METRICS_PARTNER = "corv"  # one authenticated party; organisatie names from messages would be unbounded labels
 SNIFF_BYTES, SNIFF_CHUNK = 64 * 1024, 4096
+_JZ_NS_BYTES, _SOAP_ENV_BYTES = JZ_NS.encode(), soap.SOAP_ENV.encode()
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,17 @@ def is_corv_message(data: bytes, *, json_body: bool) -> bool:
         except (UnicodeDecodeError, json.JSONDecodeError):
             return False
         return isinstance(document, dict) and document.get("standard") == STANDARD
+    if _names_neither_namespace(data[:SNIFF_BYTES]):
+        return False
     return _root_namespace(data) in (JZ_NS, soap.SOAP_ENV)
+
+
+def _names_neither_namespace(head: bytes) -> bool:
+    """A shortcut for the usual iWmo/iJw message: in an ASCII-compatible encoding the root's namespace URI stands
+    written out before its start tag ends, unless a character reference (&...;) spells it."""
+    text = head.removeprefix(b"\xef\xbb\xbf").lstrip()
+    return (text.startswith(b"<") and b"&" not in head
+            and _JZ_NS_BYTES not in head and _SOAP_ENV_BYTES not in head)
 
 
 def _root_namespace(data: bytes) -> str | None:

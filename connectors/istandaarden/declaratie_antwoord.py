@@ -12,12 +12,11 @@ TotaalToegekendBedrag = TotaalIngediendBedrag - the afgewezen Prestaties (debet 
 """
 from __future__ import annotations
 
-import xmlschema
 from lxml import etree
 
 from connectors.istandaarden import catalogue, retourcodes
 from connectors.istandaarden.retour_records import HEADER, CodeAssignment, RetourError, append_retourcodes, copy_into
-from connectors.istandaarden.schema_structure import children
+from connectors.istandaarden.schema_structure import Declaration
 
 HEEN_NUMBER = 323
 DECLARATIE = "Declaratie"
@@ -26,7 +25,7 @@ RENAMES = {DECLARATIE: ANTWOORD}
 _SIGN = {"D": 1, "C": -1}
 
 
-def build(heen: etree._Element, retour: catalogue.MessageType, retour_root: xmlschema.XsdElement,
+def build(heen: etree._Element, retour: catalogue.MessageType, retour_root: Declaration,
           assignment: CodeAssignment, identity, versions: tuple[str, str]) -> etree._Element:
     """The 325 for the Declaratie `heen`; `identity` is a retour.RetourIdentity, `versions` the 325's XSD versions."""
     source = _Source(heen)
@@ -50,11 +49,11 @@ def build(heen: etree._Element, retour: catalogue.MessageType, retour_root: xmls
     append_retourcodes(header, retour.namespace, assignment.codes_for(heen_header))
     if assignment.has_remark(heen_header):
         return root
-    _antwoord(root, source, source.child(heen, DECLARATIE), children(retour_root)[ANTWOORD], assignment, out)
+    _antwoord(root, source, source.child(heen, DECLARATIE), retour_root.children[ANTWOORD], assignment, out)
     return root
 
 
-def _antwoord(root: etree._Element, source: "_Source", declaratie: etree._Element, xsd: xmlschema.XsdElement,
+def _antwoord(root: etree._Element, source: "_Source", declaratie: etree._Element, xsd: Declaration,
               assignment: CodeAssignment, out: "_Writer") -> None:
     antwoord = out.sub(root, ANTWOORD)
     out.sub(antwoord, "DeclaratieNummer", source.child(declaratie, "DeclaratieNummer").text)
@@ -71,7 +70,7 @@ def _antwoord(root: etree._Element, source: "_Source", declaratie: etree._Elemen
     if afgewezen:
         if retourcodes.DECLARATIE_VOLLEDIG_TOEGEWEZEN in codes:
             raise RetourError(ANTWOORD, "8001 (Declaratie is volledig toegewezen) while Prestaties are afgewezen")
-        _clienten(antwoord, source, afgewezen, children(xsd)["Clienten"], assignment, out)
+        _clienten(antwoord, source, afgewezen, xsd.children["Clienten"], assignment, out)
     append_retourcodes(antwoord, out.namespace, codes or (
         retourcodes.GEEN_OPMERKING if afgewezen else retourcodes.DECLARATIE_VOLLEDIG_TOEGEWEZEN,))
 
@@ -89,11 +88,10 @@ def _afgewezen(source: "_Source", declaratie: etree._Element,
     return result
 
 
-def _clienten(antwoord: etree._Element, source: "_Source", afgewezen, xsd: xmlschema.XsdElement, assignment: CodeAssignment,
+def _clienten(antwoord: etree._Element, source: "_Source", afgewezen, xsd: Declaration, assignment: CodeAssignment,
               out: "_Writer") -> None:
     clienten = out.sub(antwoord, "Clienten")
-    xsd_client = children(xsd)["Client"]
-    xsd_prestatie = children(children(xsd_client)["Prestaties"])["Prestatie"]
+    xsd_prestatie = xsd.children["Client"].children["Prestaties"].children["Prestatie"]
 
     def not_assessed_by_default(element: etree._Element) -> tuple[str, ...]:
         return assignment.codes_for(element) or (retourcodes.NIET_BEOORDEELD,)

@@ -15,14 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-import xmlschema
 from lxml import etree
 
 from connectors.istandaarden import catalogue, declaratie_antwoord, retourcodes
 from connectors.istandaarden.retour_records import (
-    HEADER, CodeAssignment, RetourError, append_retourcodes, copy_into, iter_records, record_classes,
+    HEADER, CodeAssignment, RetourError, append_retourcodes, copy_into, iter_records, local_name, record_classes,
 )
-from connectors.istandaarden.schema_structure import children, message_root, xsd_versions
+from connectors.istandaarden.schema_structure import Declaration, message_declaration, xsd_versions
 from connectors.istandaarden.validation import SchemaRegistry
 
 __all__ = ["RetourError", "RetourIdentity", "build_retour", "retour_message_for", "retour_record_classes"]
@@ -54,7 +53,7 @@ def retour_message_for(heen: etree._Element) -> tuple[catalogue.MessageType, cat
 
 def retour_record_classes(retour: catalogue.MessageType, registry: SchemaRegistry | None = None) -> tuple[str, ...]:
     """The record classes of a retour message that carry RetourCodes, e.g. Header, Client, ToegewezenProduct."""
-    return record_classes(message_root(retour, registry))
+    return record_classes(message_declaration(retour, registry))
 
 
 def build_retour(heen: etree._Element | etree._ElementTree, codes: Mapping[str, Any] | None = None, *,
@@ -67,10 +66,11 @@ def build_retour(heen: etree._Element | etree._ElementTree, codes: Mapping[str, 
     """
     heen = _root(heen)
     message, retour = retour_message_for(heen)
-    retour_root = message_root(retour, registry)
+    retour_root = message_declaration(retour, registry)
     if rejected:
         codes = {**(codes or {}), HEADER: [retourcodes.TECHNISCH_AFGEKEURD]}
-    records = list(iter_records(heen, retour_root, declaratie_antwoord.RENAMES))
+    # The records are only needed to place given codes; without any, every record gets 0200.
+    records = list(iter_records(heen, retour_root, declaratie_antwoord.RENAMES)) if codes else []
     assignment = CodeAssignment(message.standard, record_classes(retour_root), records, codes)
     identity = identity or RetourIdentity()
     versions = xsd_versions(retour, registry)
@@ -85,14 +85,14 @@ def _append_xsd_versie(parent: etree._Element, tag: str, basis_namespace: str, v
         etree.SubElement(versie, f"{{{basis_namespace}}}{local}").text = value
 
 
-def _retour_of(heen: etree._Element, retour: catalogue.MessageType, retour_root: xmlschema.XsdElement,
+def _retour_of(heen: etree._Element, retour: catalogue.MessageType, retour_root: Declaration,
                assignment: CodeAssignment, identity: RetourIdentity, versions: tuple[str, str]) -> etree._Element:
     basis = catalogue.basisschema_namespace(retour.standard)
     root = etree.Element(retour_root.name, nsmap={retour.prefix: retour.namespace, retour.standard: basis})
     header_only = assignment.has_remark(_header(heen))
-    declarations = children(retour_root)
+    declarations = retour_root.children
     for child in heen.iterchildren(etree.Element):
-        name = etree.QName(child).localname
+        name = local_name(child.tag)
         if name == HEADER:
             _complete_header(copy_into(child, root, declarations[name], assignment.codes_for), retour, basis,
                              assignment.codes_for(child), identity, versions)

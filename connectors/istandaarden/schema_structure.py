@@ -1,15 +1,20 @@
 """The element structure of the iWmo/iJw schemas: which children an element has, in which order, how often.
 
-Validation uses libxml2 (`validation.SchemaRegistry`); walks that need the schema's tree itself (the JSON mapping,
-building retour messages) use xmlschema's components. All message schemas of one standard are compiled together,
-once per process per schema directory (the registry's, so an official release in use is the one walked).
+Validation uses libxml2 (`validation.SchemaRegistry`); walks that need the schema's tree itself use xmlschema's
+components (the JSON mapping), or `Declaration`s made from them once (building retour messages, on every message
+the gateway accepts: plain attributes cost a fraction of xmlschema's look-ups). All message schemas of one standard
+are compiled together, once per process per schema directory (the registry's, so an official release in use is the
+one walked).
 """
 from __future__ import annotations
 
 import functools
 import threading
 import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 
 import xmlschema
 from lxml import etree
@@ -25,8 +30,45 @@ _children: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # type -> it
 
 def message_root(message: MessageType, registry: SchemaRegistry | None = None) -> xmlschema.XsdElement:
     """The declaration of the message's root element `Bericht`."""
-    declarations = _standard_schema(_directory(message, registry), message.standard).maps.elements
-    return declarations[f"{{{message.namespace}}}{ROOT}"]
+    return _root_element(_directory(message, registry), message)
+
+
+def _root_element(directory: Path, message: MessageType) -> xmlschema.XsdElement:
+    return _standard_schema(directory, message.standard).maps.elements[f"{{{message.namespace}}}{ROOT}"]
+
+
+@dataclass(frozen=True, eq=False)
+class Declaration:
+    """An element declaration of a message schema, as the retour walks need it: its qualified `name`, its
+    `namespace` and `local_name`, and its child declarations by local name in schema order (empty for simple
+    content)."""
+
+    name: str
+    namespace: str
+    local_name: str
+    children: Mapping[str, "Declaration"]
+
+
+def message_declaration(message: MessageType, registry: SchemaRegistry | None = None) -> Declaration:
+    """The declaration of the message's root element `Bericht` as a `Declaration` tree, made once per process
+    and schema directory."""
+    return _declaration_tree(_directory(message, registry), message.code)
+
+
+@functools.cache
+def _declaration_tree(directory: Path, code: str) -> Declaration:
+    message = catalogue.by_code(code)
+    made: dict[int, Declaration] = {}  # an element declaration reached on several paths is converted once
+
+    def convert(xsd_element: xmlschema.XsdElement) -> Declaration:
+        found = made.get(id(xsd_element))
+        if found is None:
+            kids = {name: convert(child) for name, child in children(xsd_element).items()}
+            found = made[id(xsd_element)] = Declaration(xsd_element.name, etree.QName(xsd_element.name).namespace,
+                                                        xsd_element.local_name, MappingProxyType(kids))
+        return found
+
+    return convert(_root_element(directory, message))
 
 
 def children(xsd_element: xmlschema.XsdElement) -> dict[str, xmlschema.XsdElement]:
@@ -42,7 +84,13 @@ def children(xsd_element: xmlschema.XsdElement) -> dict[str, xmlschema.XsdElemen
 
 def xsd_versions(message: MessageType, registry: SchemaRegistry | None = None) -> tuple[str, str]:
     """(BasisschemaXsdVersie, BerichtXsdVersie) from the message schema's appinfo."""
-    schema = _standard_schema(_directory(message, registry), message.standard)
+    return _xsd_versions(_directory(message, registry), message.code)
+
+
+@functools.cache
+def _xsd_versions(directory: Path, code: str) -> tuple[str, str]:
+    message = catalogue.by_code(code)
+    schema = _standard_schema(directory, message.standard)
     found = {etree.QName(item.tag).localname: (item.text or "").strip()
              for document in schema.maps.namespaces[message.namespace]
              for annotation in document.annotations for appinfo in annotation.appinfo for item in appinfo}

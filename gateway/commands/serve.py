@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import ssl
 import sys
 from pathlib import Path
 
+from gateway import event_loop
 from gateway.config import ConfigError, load_config
 from gateway.security import require_payload_keys
 from gateway.server import ServerStartError, gateway_ssl_context, serve_until_stopped
@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     if ssl_context is None:
         log.warning("serving plain HTTP: care providers cannot authenticate without [gateway] tls_cert/tls_key")
     try:
-        asyncio.run(serve_until_stopped(config))
+        event_loop.run(serve_until_stopped(config))
     except ServerStartError as error:
         print(f"ketenpoort serve: {error}", file=sys.stderr)
         return 1

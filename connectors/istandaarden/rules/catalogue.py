@@ -62,6 +62,7 @@ def all_rules(standard: str | None = None) -> tuple[Rule, ...]:
     return tuple(r for r in _build() if standard in (None, r.standard))
 
 
+@cache  # asked for every message; the catalogue is fixed once the rule modules are imported (as `_build`)
 def rules_for(standard: str, message_code: str) -> tuple[Rule, ...]:
     """The implemented rules that apply to a message, in catalogue order."""
     return tuple(r for r in all_rules(standard) if r.implemented and r.applies_to(message_code))

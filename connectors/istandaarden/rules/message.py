@@ -1,6 +1,7 @@
 """A read-only view on a parsed iWmo/iJw message for the rules: typed values by local element names."""
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 from lxml import etree
@@ -12,6 +13,7 @@ class NotAnIStandaardenMessage(ValueError):
     """The root element is not a message of iWmo/iJw 3.2."""
 
 
+@functools.cache  # the rules use a fixed set of paths, on every message
 def _steps(path: str) -> str:
     return "/".join(step if step in ("", ".", "..", "*") else "{*}" + step for step in path.split("/"))
 

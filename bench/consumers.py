@@ -1,0 +1,59 @@
+"""Backoffice consumers for the load benchmarks: they lease the tenants' inboxes over HTTPS (any of several gateways)
+and ack every message, recording which message each lease delivered, so a run can tell whether any message was
+delivered twice while its lease held (it never may) and whether every accepted message was delivered.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+from gateway.tls import client_ssl_context
+
+LEASE_SECONDS = 120  # far longer than any run's ack takes: a second delivery would be a redelivery under lease
+PAGE = 20
+
+
+@dataclass
+class Deliveries:
+    times: Counter[str] = field(default_factory=Counter)  # message id -> deliveries
+    lease_seconds: list[float] = field(default_factory=list)  # latency of each lease call
+    failed_acks: int = 0
+
+    @property
+    def twice(self) -> int:
+        return sum(1 for count in self.times.values() if count > 1)
+
+
+async def consume(base_urls: list[str], ca_cert: Path, token: str, tenants: list[str], workers: int,
+                  done: asyncio.Event) -> Deliveries:
+    """`workers` consumers per gateway and tenant until `done` is set and the inboxes are empty."""
+    deliveries = Deliveries()
+    connector = aiohttp.TCPConnector(ssl=client_ssl_context(ca_cert), limit=64)
+    headers = {"Authorization": f"Bearer {token}"}
+    async with aiohttp.ClientSession(connector=connector, headers=headers,
+                                     timeout=aiohttp.ClientTimeout(total=120)) as session:
+        async def worker(base_url: str, tenant: str) -> None:
+            url = f"{base_url}/api/v1/tenants/{tenant}/inbox?limit={PAGE}&lease={LEASE_SECONDS}"
+            while True:
+                started = time.perf_counter()
+                async with session.get(url) as response:
+                    messages = (await response.json())["messages"] if response.status == 200 else []
+                deliveries.lease_seconds.append(time.perf_counter() - started)
+                for message in messages:
+                    deliveries.times[message["id"]] += 1
+                    async with session.post(f"{base_url}/api/v1/inbox/{message['id']}/ack",
+                                            json={"lease_token": message["lease_token"]}) as ack:
+                        deliveries.failed_acks += ack.status != 200
+                if not messages:
+                    if done.is_set():
+                        return
+                    await asyncio.sleep(0.2)
+
+        await asyncio.gather(*(worker(url, tenant) for url in base_urls for tenant in tenants
+                               for _ in range(workers)))
+    return deliveries
