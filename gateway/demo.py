@@ -1,12 +1,16 @@
 """The demo set-up: one directory with everything a first look at the gateway needs.
 
 `prepare_demo(directory, port)` writes into `directory`:
-- `certs/`            a development PKI (CA, server certificate for localhost, the demo provider's client certificate);
+- `certs/`            a development PKI (CA, server certificate for localhost, client certificates of the demo
+                      provider and of CORV);
 - `ketenpoort.toml`   tenants Texel (0448) and Den Helder (0400) sharing one backoffice, provider 12345678 with a
-                      contract with both, SQLite in the directory, a backoffice and an operator token (as hashes);
+                      contract with both, CORV known by its certificate (its messages routed to the tenant named
+                      by the ontvanger organisatie), SQLite in the directory, a backoffice and an operator token
+                      (as hashes);
 - `keys.json`         the key ring that encrypts the stored messages (made once: the database needs it);
-- `demo.json`         for scripts: base_url, ca_cert, provider {agb, cert, key}, tokens {backoffice, operator} and
-                      tenants [{gemeentecode, name}] (paths absolute; mode 0600, it holds the tokens);
+- `demo.json`         for scripts: base_url, console_url, ca_cert, provider {agb, cert, key}, corv {cert, key},
+                      tokens {backoffice, operator} and tenants [{gemeentecode, name}] (paths absolute; mode 0600,
+                      it holds the tokens);
 - `examples/`         a Verzoek om toewijzing (315) of each standard from the provider, addressed to a tenant.
 Certificates and tokens are new on every run; the database and its keys are kept.
 """
@@ -22,7 +26,7 @@ from typing import Any
 from connectors.istandaarden.validation import SchemaRegistry
 from gateway.config import hash_token
 from gateway.demo_messages import verzoek_om_toewijzing
-from gateway.pki import DEMO_PROVIDER_AGB, DevPki, create_dev_pki
+from gateway.pki import CORV_OIN, DEMO_PROVIDER_AGB, DevPki, create_dev_pki
 from queues.encryption import KeyRing
 
 TENANTS = (("0448", "Texel"), ("0400", "Den Helder"))
@@ -51,8 +55,10 @@ def prepare_demo(directory: Path, port: int) -> DemoFiles:
     examples = _write_examples(directory / "examples")
     info = {
         "base_url": f"https://localhost:{port}",
+        "console_url": f"https://localhost:{port}/console/",
         "ca_cert": str(pki.ca_cert),
         "provider": {"agb": DEMO_PROVIDER_AGB, "cert": str(pki.provider.cert), "key": str(pki.provider.key)},
+        "corv": {"cert": str(pki.corv.cert), "key": str(pki.corv.key)},
         "tokens": tokens,
         "tenants": [{"gemeentecode": code, "name": name} for code, name in TENANTS],
     }
@@ -88,6 +94,9 @@ agb = "{DEMO_PROVIDER_AGB}"
 name = "Zorgaanbieder Demo"
 message_types = ["iwmo:*", "ijw:*"]
 tenants = [{codes}]
+
+[corv]
+certificate = {{serial_number = "{CORV_OIN}"}}
 
 [[tokens]]
 name = "backoffice Texel and Den Helder"
@@ -132,5 +141,9 @@ Read it from the inbox of {dict(TENANTS)[gemeentecode]} as the backoffice (beare
 The provider's retour messages:
   curl --cacert {ca} --cert {provider['cert']} --key {provider['key']} {base}/istandaarden/{standard}/retour
 
-Operator token: {info['tokens']['operator']}   (API: {base}/api/v1/openapi.json)
+CORV's WSDL (CORV posts its jz-berichten there with its certificate {info['corv']['cert']}):
+  curl --cacert {ca} '{base}/corv/ontvangAsynchroon?wsdl'
+
+Operator console: {info['console_url']}   log in with the operator token
+Operator token:   {info['tokens']['operator']}   (API: {base}/api/v1/openapi.json)
 """

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from urllib.parse import urlencode
 from types import SimpleNamespace
 
 import pytest
@@ -38,8 +39,20 @@ async def test_the_demo_serves_what_demo_json_describes(tmp_path):
             assert len(await client.pull(provider, f"/istandaarden/{standard}/retour")) == 1
         metrics = await client.call("GET", "/metrics", token=info["tokens"]["operator"])
         assert metrics.status == 200 and "ketenpoort_messages_total" in metrics.body
+
+        assert info["console_url"] == f"https://localhost:{port}/console/"
+        login_page = await client.call("GET", "/console/login")
+        assert login_page.status == 200 and 'name="token"' in login_page.body
+        logged_in = await client.call("POST", "/console/login", content_type="application/x-www-form-urlencoded",
+                                      data=urlencode({"token": info["tokens"]["operator"]}).encode())
+        assert logged_in.status == 200 and "WMO315" in logged_in.body
+
+        corv = SimpleNamespace(cert=info["corv"]["cert"], key=info["corv"]["key"])
+        wsdl = await client.call("GET", "/corv/ontvangAsynchroon?wsdl", files=corv)
+        assert wsdl.status == 200 and f'location="https://localhost:{port}/corv/ontvangAsynchroon"' in wsdl.body
     finally:
         output = stop(process)
     assert process.returncode == 0, output
     assert f"https://localhost:{port}/istandaarden/iwmo/berichten" in output
+    assert f"https://localhost:{port}/console/" in output and info["tokens"]["operator"] in output
     assert load_config(directory / "ketenpoort.toml").storage.keys_file == directory / "keys.json"
