@@ -53,10 +53,6 @@ class OpenApi:
                 entry[key] = value
         self._paths.setdefault(template, {})[method.lower()] = entry
 
-    def add_schema(self, name: str, schema: Mapping[str, Any]) -> None:
-        """A reusable schema, referred to as `{"$ref": "#/components/schemas/NAME"}`."""
-        self._schemas[name] = dict(schema)
-
     def document(self, server_url: str) -> dict[str, Any]:
         return copy.deepcopy({
             "openapi": "3.1.0",

@@ -9,7 +9,7 @@ from lxml import etree
 
 from . import catalogue
 from .catalogue import MessageType
-from .problems import MessageError, Problem, local_name
+from .problems import MessageError, Problem
 
 
 @dataclass(slots=True)

@@ -1,7 +1,7 @@
 """The console's counts over the journal on each backend: grouped, per period, retourcodes, answer times, deliveries."""
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
