@@ -8,11 +8,14 @@ import re
 import sqlite3
 import subprocess
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from store_helpers import entry
 
-from queues import RetryPolicy, SearchFilters, StoreUnavailable, journal_ops, open_store, queue_ops, search
+from queues import (
+    RetryPolicy, SearchFilters, StoreUnavailable, journal_ops, open_store, queue_ops, search, statistics,
+)
 from queues.codec import IdentityCodec
 from queues.sql import SQLITE, Query
 
@@ -56,6 +59,7 @@ INDEXED_QUERIES = {
     "dead letters of a queue": lambda: queue_ops.dead_letters("inbox:0448", 10, NOW),
     "get": lambda: journal_ops.get("some-id", NOW, IdentityCodec()),
     "timeline": lambda: journal_ops.timeline("some-id"),
+    "partner health": lambda: statistics.delivery_counts(datetime.now(UTC) - timedelta(hours=24)),
     **{
         f"search and count by {name}": SearchFilters(**{name: value})
         for name, value in [
