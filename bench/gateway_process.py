@@ -65,7 +65,7 @@ class Deployment:
         if store_url is not None:
             assert DEMO_STORAGE_LINE in text, "the demo config changed: adapt bench/gateway_process.py"
             text = text.replace(DEMO_STORAGE_LINE, f'url = "{store_url}"')
-        self.providers = [self.info["provider"]] + [self._provider(f"5000000{k}") for k in range(1, providers)]
+        self.providers = [self.info["provider"]] + [self._provider(f"{50_000_000 + k}") for k in range(1, providers)]
         tenants = ", ".join(f'"{code}"' for code, _ in TENANTS)
         text += "".join(f'\n[[providers]]\nagb = "{p["agb"]}"\nname = "Zorgaanbieder {p["agb"]}"\n'
                         f'message_types = ["iwmo:*", "ijw:*"]\ntenants = [{tenants}]\n' for p in self.providers[1:])

@@ -74,7 +74,7 @@ class Load:
         template = self.templates[number % len(self.templates)]
         agb = self.providers[number % len(self.providers)]
         url = self.args.target[number % len(self.args.target)] + template["path"]
-        data = fill(template["xml"], number, agb)
+        data = fill(template["xml"], template["slots"], number, agb)
         self.sent += 1
         try:
             async with sessions["backoffice" if template["from_backoffice"] else agb].post(url, data=data) as response:
@@ -143,9 +143,9 @@ class Load:
             last, last_count = now, count
 
     def session(self, tls: ssl.SSLContext, **headers: str) -> aiohttp.ClientSession:
-        """Keep-alive connections of one party; the closed loop's connections are shared out over the parties."""
-        parties = len(self.providers) + 1
-        limit = max(1, self.args.connections // parties) if self.args.rate is None else MAX_IN_FLIGHT
+        """Keep-alive connections of one party. Each may open as many as there can be requests in flight, so no
+        request waits for a connection of the pool (aiohttp's pool is not fair: a waiter can starve for seconds)."""
+        limit = self.args.connections if self.args.rate is None else MAX_IN_FLIGHT
         return aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=tls, limit=limit),
                                      headers={"Content-Type": "application/xml", **headers},
                                      timeout=aiohttp.ClientTimeout(total=60))

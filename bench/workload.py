@@ -3,20 +3,22 @@
 The workload is every valid heenbericht of the reference examples of both standards (read where they lie, never
 copied): the care provider's (305, 307, 315, 317, 323) posted to `/istandaarden/{std}/berichten`, the backoffice's
 (301, 319) to `/api/v1/tenants/{code}/outbound`; iWmo addressed to Texel (0448), iJw to Den Helder (0400), the demo's
-parties; an example the gateway's own rules reject (0001) is left out, so every send is accepted. Without the
-reference, the demo's Verzoek om toewijzing (315) of each standard. Each message is a template whose
-BerichtIdentificatie (`PLACEHOLDER`), provider AGB code (`AGB_PLACEHOLDER`) and client BSNs (`bsn_placeholder(k)`)
-the load generator fills in per send: no send is a duplicate, the sends spread over the providers of the
-deployment, and every client is a new one, so the rules' register grows as it would with real traffic instead of
-piling every message on one client.
+parties; an example the gateway's own rules reject (0001) is left out. Without the reference, the demo's Verzoek
+om toewijzing (315) of each standard.
 
-`bare_lxml_rate` is the raw limit: safe-parse and XSD-validate the same bytes with lxml alone, on one core.
+Each message is a template: its BerichtIdentificatie, the provider's AGB code, and every value that identifies a
+client or a case (Bsn, ToewijzingNummer, ReferentieAanbieder, DeclaratieNummer, ReferentieNummer,
+VorigReferentieNummer) are placeholders that `fill` replaces per send. So no send is a duplicate, sends spread over
+the deployment's providers, and every send is a new client and case: the rules' register grows as it would with
+real traffic, instead of piling every message onto the one client and ToewijzingNummer of an example.
+
+`bare_lxml_rate` is the raw limit: parse and XSD-validate the same messages with lxml alone, on one core.
 """
 from __future__ import annotations
 
 import time
-from datetime import date
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from lxml import etree
@@ -30,8 +32,10 @@ from gateway.pki import DEMO_PROVIDER_AGB
 
 REFERENCE_EXAMPLES = Path(__file__).resolve().parents[2] / "shared" / "reference" / "istandaarden"
 KNOWN_INVALID = {"JW315", "JW318"}  # facts of the reference: an impossible date, a misplaced RetourCode
-PLACEHOLDER = "PLACEHOLDER0"  # 12 characters, the length of LDT_IdentificatieBericht
-AGB_PLACEHOLDER = "AGB_PLAC"  # 8 characters, like an AGB code
+IDENTIFICATIE, AGB = "@ID@", "@AGB@"
+# What identifies a client or a case, by element: how a fresh value is made (see `fresh_value`).
+CASE_VALUES = {"Bsn": "bsn", "ToewijzingNummer": "nummer", "ReferentieAanbieder": "text",
+               "DeclaratieNummer": "text", "ReferentieNummer": "text", "VorigReferentieNummer": "text"}
 TENANT_OF = dict(EXAMPLES)  # standard -> gemeentecode
 
 
@@ -41,7 +45,8 @@ class Template:
     standard: str
     tenant: str
     from_backoffice: bool
-    xml: bytes  # with PLACEHOLDER as its BerichtIdentificatie
+    xml: bytes  # with the placeholders
+    slots: tuple[tuple[str, str, int], ...]  # (placeholder, kind of value, slot number)
 
     @property
     def path(self) -> str:
@@ -51,26 +56,29 @@ class Template:
 
     def message(self, number: int, agb: str = DEMO_PROVIDER_AGB) -> bytes:
         """The message to send as the `number`th one (bench/load_generator.py fills in the same way)."""
-        return fill(self.xml, number, agb)
+        return fill(self.xml, self.slots, number, agb)
 
     def as_json(self) -> dict:
         return {"code": self.code, "path": self.path, "from_backoffice": self.from_backoffice,
-                "xml": self.xml.decode()}
+                "xml": self.xml.decode(), "slots": self.slots}
 
 
-def bsn_placeholder(slot: int) -> str:
-    return f"BSN_PLAC{slot}"  # 9 characters, like a BSN
-
-
-def fill(template: bytes, number: int, agb: str) -> bytes:
-    """`template` with BerichtIdentificatie, AGB code and BSNs of the `number`th send (a BSN per client slot)."""
-    data = template.replace(PLACEHOLDER.encode(), f"{number:012x}".encode(), 1).replace(
-        AGB_PLACEHOLDER.encode(), agb.encode())
-    slot = 0
-    while (placeholder := bsn_placeholder(slot).encode()) in data:
-        data = data.replace(placeholder, test_bsn(number * 4 + slot).encode())
-        slot += 1
+def fill(xml: bytes, slots, number: int, agb: str) -> bytes:
+    """The template with the values of the `number`th send (`number` below 2^44: twelve hex digits)."""
+    data = xml.replace(IDENTIFICATIE.encode(), f"{number:012x}".encode()).replace(AGB.encode(), agb.encode())
+    for placeholder, kind, slot in slots:
+        data = data.replace(placeholder.encode(), fresh_value(kind, slot, number).encode())
     return data
+
+
+def fresh_value(kind: str, slot: int, number: int) -> str:
+    """A value of `kind` for the slot'th distinct value of a message, unique per send (wrapping after 10^6 to 10^7
+    sends): an 11-proof BSN, a ToewijzingNummer (LDT_Nummer, 9 digits), or a reference of 12 characters."""
+    if kind == "bsn":
+        return test_bsn(number * 16 + slot % 16)
+    if kind == "nummer":
+        return str(number % 10**7 * 100 + slot)
+    return f"{slot % 10}{number % 2**44:011x}"
 
 
 def test_bsn(number: int) -> str:
@@ -84,9 +92,8 @@ def test_bsn(number: int) -> str:
 
 def templates() -> list[Template]:
     """The workload's messages; the reference examples when present, else the demo's 315 of each standard."""
-    paths = sorted(REFERENCE_EXAMPLES.glob("*-3.2/examples/*.xml"))
     found = []
-    for path in paths:
+    for path in sorted(REFERENCE_EXAMPLES.glob("*-3.2/examples/*.xml")):
         message = catalogue.by_code(path.stem)
         root = etree.parse(str(path)).getroot()
         if message.retour_code is None or path.stem in KNOWN_INVALID or _rejected(root):
@@ -112,13 +119,17 @@ def _template(root: etree._Element, message: catalogue.MessageType) -> Template:
     tenant = TENANT_OF[message.standard]
     from_backoffice = message.sender == catalogue.GEMEENTE
     header.find("{*}Afzender").text, header.find("{*}Ontvanger").text = (
-        (tenant, AGB_PLACEHOLDER) if from_backoffice else (AGB_PLACEHOLDER, tenant))
-    header.find("{*}BerichtIdentificatie/{*}Identificatie").text = PLACEHOLDER
-    slots: dict[str, str] = {}
-    for bsn in root.iter("{*}Bsn"):
-        bsn.text = slots.setdefault(bsn.text, bsn_placeholder(len(slots)))
+        (tenant, AGB) if from_backoffice else (AGB, tenant))
+    header.find("{*}BerichtIdentificatie/{*}Identificatie").text = IDENTIFICATIE
+    placeholders: dict[tuple[str, str], tuple[str, str, int]] = {}
+    for element in root.iter(etree.Element):
+        kind = CASE_VALUES.get(etree.QName(element).localname)
+        if kind and element.text and element.text.strip():
+            slot = placeholders.setdefault((kind, element.text.strip()), (f"@{kind}{len(placeholders)}@", kind,
+                                                                          len(placeholders)))
+            element.text = slot[0]
     xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-    return Template(message.code, message.standard, tenant, from_backoffice, xml)
+    return Template(message.code, message.standard, tenant, from_backoffice, xml, tuple(placeholders.values()))
 
 
 def describe(workload: list[Template]) -> str:

@@ -54,9 +54,10 @@ class StoreRegister:
         return bool(await self._records(Bericht, standard=standard, message=message, afzender=afzender,
                                         identificatie=identificatie))
 
-    async def toewijzingen(self, standard, tenant, *, agb=None, bsn=None, toewijzingnummer=None) -> list[Toewijzing]:
+    async def toewijzingen(self, standard, tenant, *, agb=None, bsn=None, toewijzingnummer=None,
+                           referentie_aanbieder=None) -> list[Toewijzing]:
         return await self._records(Toewijzing, standard=standard, tenant=tenant, agb=agb, bsn=bsn,
-                                   toewijzingnummer=toewijzingnummer)
+                                   toewijzingnummer=toewijzingnummer, referentie_aanbieder=referentie_aanbieder)
 
     async def starts(self, standard, tenant, agb, bsn) -> list[Start]:
         return await self._records(Start, standard=standard, tenant=tenant, agb=agb, bsn=bsn)

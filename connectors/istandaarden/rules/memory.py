@@ -30,9 +30,10 @@ class InMemoryRegister:
         return bool(self._of(Bericht, standard=standard, message=message, afzender=afzender,
                              identificatie=identificatie))
 
-    async def toewijzingen(self, standard, tenant, *, agb=None, bsn=None, toewijzingnummer=None) -> list[Toewijzing]:
+    async def toewijzingen(self, standard, tenant, *, agb=None, bsn=None, toewijzingnummer=None,
+                           referentie_aanbieder=None) -> list[Toewijzing]:
         return self._of(Toewijzing, standard=standard, tenant=tenant, agb=agb, bsn=bsn,
-                        toewijzingnummer=toewijzingnummer)
+                        toewijzingnummer=toewijzingnummer, referentie_aanbieder=referentie_aanbieder)
 
     async def starts(self, standard, tenant, agb, bsn) -> list[Start]:
         return self._of(Start, standard=standard, tenant=tenant, agb=agb, bsn=bsn)

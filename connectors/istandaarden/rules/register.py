@@ -179,7 +179,8 @@ class Register(Protocol):
         """Whether a message of this type with this Identificatie came from this sender before."""
 
     async def toewijzingen(self, standard: str, tenant: str, *, agb: str | None = None, bsn: str | None = None,
-                           toewijzingnummer: str | None = None) -> list[Toewijzing]:
+                           toewijzingnummer: str | None = None,
+                           referentie_aanbieder: str | None = None) -> list[Toewijzing]:
         """The current Toewijzingen of the tenant, filtered by whatever is given."""
 
     async def starts(self, standard: str, tenant: str, agb: str, bsn: str) -> list[Start]:

@@ -175,8 +175,9 @@ async def _antwoord(message: Message, register: Register) -> tuple[etree._Elemen
 @rule("TR359", uses_register=True)
 async def no_answer_after_allocation(message: Message, context: RuleContext, register: Register) -> list[Violation]:
     antwoord, reference, _ = await _antwoord(message, register)
-    allocated = await register.toewijzingen(message.standard, message.gemeente or "", agb=message.aanbieder)
-    if reference and any(t.referentie_aanbieder == reference for t in allocated):
+    # Asked by ReferentieAanbieder: a provider's other Toewijzingen grow with every month it works for the tenant.
+    if reference and await register.toewijzingen(message.standard, message.gemeente or "", agb=message.aanbieder,
+                                                 referentie_aanbieder=reference):
         return [Violation(antwoord, f"a toewijzing was sent for ReferentieAanbieder {reference}")]
     return []
 
