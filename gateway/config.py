@@ -1,7 +1,7 @@
 """The gateway's configuration: one TOML file read into frozen dataclasses (the parties: gateway.parties).
 
 A mistake stops start-up with a `ConfigError` naming the key and the problem. Relative paths are taken from the
-config file's directory. Sections owned by other modules (`[corv]`, `[suwinet]`, `[brp]`, `[console]`) are kept
+config file's directory. Sections owned by other modules (`[corv]`, `[lookups.*]`, `[console]`) are kept
 as raw tables; their module reads them with `Config.section(name)`.
 """
 from __future__ import annotations
@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 PROJECT_SCHEMAS_DIR = Path(__file__).resolve().parents[1] / "schemas"
-EXTENSION_SECTIONS = ("corv", "suwinet", "brp", "console", "lookups")
+EXTENSION_SECTIONS = ("corv", "console", "lookups")
 
 
 @dataclass(frozen=True)

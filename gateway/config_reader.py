@@ -1,7 +1,7 @@
 """Typed reading of one TOML table, with errors that name the key and the problem.
 
-`gateway.config` reads its sections with it; a module that owns a section of its own (`[corv]`, `[suwinet]`,
-`[brp]`, ...) reads it the same way through `Config.section(name)`.
+`gateway.config` reads its sections with it; a module that owns a section of its own (`[corv]`, `[lookups]`,
+`[console]`) reads it the same way through `Config.section(name)`.
 """
 from __future__ import annotations
 

@@ -176,7 +176,8 @@ def test_empty_file_gives_defaults(config_dir):
         ('tenants = ["0448"]\nlookups', "lookups", "tokens[0].tenants: missing"),
         ('purposes = ["Participatiewet"]', "purposes = []", "tokens[0].lookups[0].purposes: empty"),
         ('name = "operator"', 'name = "backoffice Texel"', "tokens[1].name: 'backoffice Texel' is already used"),
-        ("[corv]", "[corvv]", "corvv: unknown key (known keys here: brp, console, corv"),
+        ("[corv]", "[corvv]", "corvv: unknown key (known keys here: console, corv, delivery"),
+        ("[corv]", "[suwinet]", "suwinet: unknown key"),  # Suwinet and BRP are [lookups.<service>]
     ],
 )
 def test_each_mistake_is_named(config_dir, dev_pki, old, new, expected):
