@@ -30,6 +30,7 @@ from workload import Template
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 DEMO_STORAGE_LINE = 'url = "sqlite:///ketenpoort-demo.sqlite3"'
+DEMO_KEYS_LINE = 'keys_file = "keys.json"'
 
 
 def free_port() -> int:
@@ -55,9 +56,11 @@ class Gateway:
 
 class Deployment:
     """The demo set-up in `directory` with `providers` care providers, storing in `store_url` (None: SQLite in
-    the directory)."""
+    the directory). `register=False` stores unencrypted, which leaves the rules' register out (it keeps BSNs only
+    encrypted): for telling its cost apart."""
 
-    def __init__(self, directory: Path, store_url: str | None = None, providers: int = 8) -> None:
+    def __init__(self, directory: Path, store_url: str | None = None, providers: int = 8,
+                 register: bool = True) -> None:
         self.directory = directory
         self.files: DemoFiles = prepare_demo(directory, free_port())
         self.info = self.files.info
@@ -65,6 +68,9 @@ class Deployment:
         if store_url is not None:
             assert DEMO_STORAGE_LINE in text, "the demo config changed: adapt bench/gateway_process.py"
             text = text.replace(DEMO_STORAGE_LINE, f'url = "{store_url}"')
+        if not register:
+            assert DEMO_KEYS_LINE in text, "the demo config changed: adapt bench/gateway_process.py"
+            text = text.replace(DEMO_KEYS_LINE, "unencrypted = true")
         self.providers = [self.info["provider"]] + [self._provider(f"{50_000_000 + k}") for k in range(1, providers)]
         tenants = ", ".join(f'"{code}"' for code, _ in TENANTS)
         text += "".join(f'\n[[providers]]\nagb = "{p["agb"]}"\nname = "Zorgaanbieder {p["agb"]}"\n'

@@ -3,7 +3,7 @@ certificates, safe parse, XSD, rules, retour, journal+enqueue with a durable com
 in the same run: lxml alone parsing and validating the same messages on one core (bench/workload.py).
 
     python bench/ingest.py [--store sqlite|postgres|both] [--messages N] [--connections C] [--providers P]
-                           [--rate R] [--rate-seconds S] [--quick] [--postgres DSN]
+                           [--rate R] [--rate-seconds S] [--quick] [--without-register] [--postgres DSN]
 
 For each store: a closed loop of C keep-alive connections from a load generator in its own process (throughput,
 p50/p95/p99 latency), then an open loop at a fixed R messages per second (latency counted from when each message
@@ -29,7 +29,7 @@ WARM_UP = 300  # messages before measuring: first requests compile caches and fi
 
 def measure(store_url: str | None, workload: list[Template], args: argparse.Namespace) -> dict[str, float]:
     with tempfile.TemporaryDirectory(prefix="ketenpoort-ingest-") as directory:
-        deployment = Deployment(Path(directory), store_url, args.providers)
+        deployment = Deployment(Path(directory), store_url, args.providers, register=not args.without_register)
         with deployment.gateways(1) as (gateway,):
             targets = [gateway.base_url]
             connections = ["--connections", str(args.connections)]
@@ -73,6 +73,8 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=1000, help="open-loop messages per second (0: none)")
     parser.add_argument("--rate-seconds", type=float, default=20)
     parser.add_argument("--quick", action="store_true", help="1500 messages, 5 s at the fixed rate")
+    parser.add_argument("--without-register", action="store_true",
+                        help="store unencrypted, without the rules' register (to tell its cost apart)")
     parser.add_argument("--postgres", default=os.environ.get("KETENPOORT_TEST_POSTGRES_DSN"), metavar="DSN")
     args = parser.parse_args()
     if args.quick:

@@ -1,7 +1,7 @@
 """Where a gateway spends its CPU while it ingests: py-spy samples a running `ketenpoort serve` (SQLite) under the
 closed-loop load of bench/ingest.py and this prints the functions with the most samples.
 
-    python bench/profile_ingest.py [--messages N] [--connections C] [--top K] [--collapsed FILE]
+    python bench/profile_ingest.py [--messages N] [--connections C] [--top K] [--without-register] [--collapsed FILE]
 
 Needs py-spy (`pip install py-spy`) and permission to read another process (root, or ptrace allowed). By default
 only the thread holding the GIL is sampled: the Python work that one process can do one at a time. Shows the share
@@ -58,6 +58,7 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--all-threads", action="store_true",
                         help="sample every busy thread, not only the one holding the GIL (shows C waits too)")
+    parser.add_argument("--without-register", action="store_true", help="see bench/ingest.py")
     parser.add_argument("--collapsed", type=Path, help="keep py-spy's collapsed stacks here (for speedscope)")
     args = parser.parse_args()
     if shutil.which("py-spy") is None:
@@ -65,7 +66,7 @@ def main() -> int:
         return 2
     workload = templates()
     with tempfile.TemporaryDirectory(prefix="ketenpoort-profile-") as directory:
-        deployment = Deployment(Path(directory))
+        deployment = Deployment(Path(directory), register=not args.without_register)
         with deployment.gateways(1) as (gateway,):
             options = ["--connections", str(args.connections)]
             summary_of(deployment.load(workload, [gateway.base_url], "--messages", "300", *options))

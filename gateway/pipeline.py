@@ -190,7 +190,7 @@ class Pipeline:
                             idempotency_key=_idempotency_key(kind.standard, header.afzender, header.identificatie,
                                                              header.dagtekening),
                             retourcodes=codes, events=((ACCEPTED, {"findings": _finding_details(findings)}),))
-        records = records_from_message(message.root, findings)
+        records = self._register_records(message.root, findings)
         result = await self.store.append(entry, with_entries=[self._retour_entry(message, parties, retour)],
                                          register=self._durable_rows(records))
         if not result.created:
@@ -280,7 +280,7 @@ class Pipeline:
                             idempotency_key=_idempotency_key(kind.standard, header.afzender, header.identificatie,
                                                              header.dagtekening),
                             events=((ACCEPTED, {"findings": _finding_details(findings)}),))
-        records = records_from_message(message.root)
+        records = self._register_records(message.root)
         result = await self.store.append(entry, register=self._durable_rows(records))
         if not result.created:
             return await self._duplicate(result.id, data, kind)
@@ -318,6 +318,10 @@ class Pipeline:
         return None
 
     # ── register of the rules across messages ──
+
+    def _register_records(self, root: etree._Element, findings: Sequence[Finding] = ()) -> list:
+        """What an accepted message adds to the register; nothing to extract without one."""
+        return records_from_message(root, findings) if self.register is not None else []
 
     def _durable_rows(self, records: list) -> list[RegisterRow]:
         """A register in the store takes the message's records in the transaction that journals the message."""

@@ -9,7 +9,6 @@ The rows of an accepted message belong in the transaction that journals it:
 """
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -25,7 +24,8 @@ log = logging.getLogger(__name__)
 
 def register_rows(records: Iterable[Record]) -> list[RegisterRow]:
     """The records as rows for `Store.append(..., register=...)` or `Store.add_to_register`."""
-    return [RegisterRow(type(record).__name__.lower(), dataclasses.asdict(record)) for record in records]
+    # A shallow copy: the fields are strings, numbers and dates (dataclasses.asdict deep-copies each one).
+    return [RegisterRow(type(record).__name__.lower(), dict(vars(record))) for record in records]
 
 
 def store_register(store: Store) -> StoreRegister | None:
