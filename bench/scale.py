@@ -18,6 +18,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+import psutil
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from consumers import consume  # noqa: E402
@@ -43,18 +45,21 @@ async def run_nodes(store_url: str, nodes: int, args: argparse.Namespace) -> dic
                                                     deployment.info["tokens"]["backoffice"],
                                                     [code for code, _ in TENANTS], 1, done))
             cpu_before = sum(gateway.cpu_seconds() for gateway in gateways)
+            psutil.cpu_percent()
             load = await asyncio.to_thread(summary_of, deployment.load(
                 workload, targets, "--messages", str(args.messages), *connections))
+            machine_busy = psutil.cpu_percent()
             cpu = sum(gateway.cpu_seconds() for gateway in gateways) - cpu_before
             done.set()
             deliveries = await consumers
     expected = warm_up["accepted_to_inboxes"] + load["accepted_to_inboxes"]
     print(f"  {nodes} node(s): {load['messages']} messages in {load['seconds']} s = {load['rate']:.0f}/s, p50 "
           f"{load['p50_ms']} ms, p99 {load['p99_ms']} ms; gateways' CPU {cpu * 1000 / load['messages']:.2f} ms per "
-          f"message; answers {load['statuses']}")
+          f"message; machine {machine_busy:.0f} % busy; answers {load['statuses']}")
     print(f"    consumers: {len(deliveries.times)} of the {expected} messages accepted onto the inboxes delivered, "
           f"{deliveries.twice} more than once, {deliveries.failed_acks} acks refused")
     return {"rate": load["rate"], "cpu_ms": cpu * 1000 / load["messages"], "twice": deliveries.twice,
+            "busy": machine_busy,
             "undelivered": expected - len(deliveries.times), "failed_acks": deliveries.failed_acks}
 
 
@@ -84,6 +89,7 @@ def main() -> int:
         f"nodes{args.nodes}_cpu_ms": round(many["cpu_ms"], 2), "delivered_twice": twice,
         "undelivered": one["undelivered"] + many["undelivered"],
         "acks_refused": one["failed_acks"] + many["failed_acks"], "cores": os.cpu_count(),
+        "machine_busy_pct_1": round(one["busy"]), f"machine_busy_pct_{args.nodes}": round(many["busy"]),
     }.items()))
     return 0
 

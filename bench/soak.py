@@ -4,7 +4,7 @@ script the gateway's memory (RSS). Memory and latency should stay flat.
 
     python bench/soak.py [--minutes N] [--rate R] [--interval S] [--store sqlite|postgres] [--check]
 
-Without --rate the capacity is measured first (a 20 s closed loop) and half of it is used. Compares the first third
+Without --rate the capacity is measured first (a 20 s closed loop, the consumers at work) and half of it is used. Compares the first third
 of the run (after the first minute's warm-up, at most a quarter of a short run) with the last third:
 RSS growth and p99 growth. `--check` exits 1 when the run is not flat: RSS grew more than 25 %, or the last third's
 median p99 is over twice the first third's plus 20 ms, or answers other than 2xx came. Ends with
@@ -39,28 +39,33 @@ async def soak(store_url: str | None, args: argparse.Namespace) -> dict:
         deployment = Deployment(Path(directory), store_url, args.providers)
         with deployment.gateways(1) as (gateway,):
             targets = [gateway.base_url]
-            rate = args.rate
-            if rate is None:
-                capacity = await asyncio.to_thread(summary_of, deployment.load(
-                    workload, targets, "--seconds", str(CAPACITY_SECONDS), "--connections", "32"))
-                rate = round(capacity["rate"] / 2, 1)
-                print(f"capacity {capacity['rate']:.0f}/s (closed loop, {CAPACITY_SECONDS} s): soaking at {rate}/s")
             done = asyncio.Event()
             consumers = asyncio.create_task(consume(targets, Path(deployment.info["ca_cert"]),
                                                     deployment.info["tokens"]["backoffice"],
                                                     [code for code, _ in TENANTS], 1, done))
+            rate = args.rate
+            if rate is None:  # with the consumers at work, as during the soak
+                capacity = await asyncio.to_thread(summary_of, deployment.load(
+                    workload, targets, "--seconds", str(CAPACITY_SECONDS), "--connections", "32"))
+                rate = round(capacity["rate"] / 2, 1)
+                print(f"capacity {capacity['rate']:.0f}/s (closed loop, {CAPACITY_SECONDS} s, consumers draining "
+                      f"the inboxes): soaking at {rate}/s", flush=True)
             load = deployment.load(workload, targets, "--rate", str(rate), "--seconds", str(args.minutes * 60),
                                    "--interval", str(args.interval))
             rows = []
-            print(f"{'at s':>6} {'msg/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'RSS MB':>8}")
+            print(f"{'at s':>6} {'msg/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'RSS MB':>8} {'CPU ms/msg':>10}")
+            cpu = gateway.cpu_seconds()
             while line := await asyncio.to_thread(load.stdout.readline):
                 if not line.startswith('{"interval"'):
                     summary = json.loads(line)["summary"]
                     break
-                row = json.loads(line)["interval"] | {"rss_mb": gateway.rss_mb}
+                interval = json.loads(line)["interval"]
+                now = gateway.cpu_seconds()
+                spent, cpu = now - cpu, now
+                row = interval | {"rss_mb": gateway.rss_mb, "cpu_ms": spent * 1000 / max(interval["messages"], 1)}
                 rows.append(row)
                 print(f"{row['at_s']:6.0f} {row['rate']:7.1f} {row['p50_ms']:8.1f} {row['p99_ms']:8.1f} "
-                      f"{row['rss_mb']:8.1f}", flush=True)
+                      f"{row['rss_mb']:8.1f} {row['cpu_ms']:10.2f}", flush=True)
             load.wait()
             done.set()
             deliveries = await consumers
@@ -80,6 +85,7 @@ def verdict(rows: list[dict], summary: dict, rate: float, interval: float) -> di
     result = {"rate": rate, "achieved": summary["rate"], "minutes": round(summary["seconds"] / 60, 1),
               "rss_first_mb": round(median(first, "rss_mb"), 1), "rss_last_mb": round(median(last, "rss_mb"), 1),
               "p99_first_ms": median(first, "p99_ms"), "p99_last_ms": median(last, "p99_ms"),
+              "cpu_ms_first": round(median(first, "cpu_ms"), 2), "cpu_ms_last": round(median(last, "cpu_ms"), 2),
               "p99_all_ms": summary["p99_ms"],
               "non_2xx": sum(n for status, n in summary["statuses"].items() if not status.startswith("2"))}
     flat = (result["rss_last_mb"] <= result["rss_first_mb"] * (1 + MAX_RSS_GROWTH)
