@@ -44,3 +44,23 @@ def test_ordinary_xml_parses_with_line_numbers():
     root = parse_xml(b'<?xml version="1.0" encoding="UTF-8"?>\n<a>\n  <b>\xc3\xa9</b>\n</a>')
     assert root[0].text == "\u00e9"
     assert root[0].sourceline == 3
+
+
+@pytest.mark.parametrize("data", [
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE a [<!ENTITY x "y">]>\n<a>&x;</a>',
+    b'<?xml version="1.0"?>\n<!-- a comment first -->\n<!DOCTYPE a>\n<a/>',
+    b'<?xml version="1.0"?><?pi first?><!DOCTYPE a><a/>',
+    b'\xef\xbb\xbf<!DOCTYPE a><a/>',
+    '<?xml version="1.0" encoding="UTF-16"?>\n<!DOCTYPE a>\n<a/>'.encode("utf-16"),  # the byte regex cannot see it
+    b'<?xml version="1.0" encoding="ISO-8859-1"?><!DOCTYPE a><a/>',
+], ids=["after-declaration", "after-comment", "after-pi", "after-bom", "utf-16", "declared-encoding"])
+def test_a_doctype_is_refused_wherever_the_prolog_puts_it(data):
+    with pytest.raises(UnsafeXml, match="DTD"):
+        parse_xml(data)
+
+
+def test_without_blank_text_the_layout_goes_and_every_value_stays():
+    data = b'<?xml version="1.0"?>\n<a>\n  <b>  </b>\n  <c> x </c>\n</a>'
+    root = parse_xml(data, remove_blank_text=True)
+    assert (root.text, root[0].text, root[1].text, root[1].sourceline) == (None, "  ", " x ", 4)
+    assert parse_xml(data)[0].tail == "\n  "

@@ -36,6 +36,9 @@ class Header:
 
 def identify(root: etree._Element) -> MessageType:
     """The message type from the root element's namespace, or MessageError saying why it is not one we handle."""
+    message = _BY_ROOT_TAG.get(root.tag)
+    if message is not None:
+        return message
     namespace, _, name = root.tag[1:].rpartition("}") if root.tag.startswith("{") else ("", "", root.tag)
     message = catalogue.by_namespace(namespace)
     if message is None:
@@ -44,6 +47,9 @@ def identify(root: etree._Element) -> MessageType:
         raise MessageError([Problem(root.sourceline, "/" + name,
                                     f"root element is {name}, expected Bericht ({message.describe()})")])
     return message
+
+
+_BY_ROOT_TAG = {f"{{{m.namespace}}}Bericht": m for m in catalogue.MESSAGES}  # the one lookup a valid message needs
 
 
 def _unknown_namespace(namespace: str | None) -> str:

@@ -47,7 +47,11 @@ def parse(data: bytes, limits: Limits = DEFAULT_LIMITS, *, check_depth: bool = T
     only the parser's own limit (256 levels) and is for callers that run `depth_problem` themselves."""
     check_size(len(data), limits)
     try:
-        return parse_xml(data, max_bytes=limits.max_bytes, max_depth=limits.max_depth, check_max_depth=check_depth)
+        # iWmo/iJw elements hold elements or text, never both: whitespace between elements is no content, and
+        # leaving it out of the tree makes parsing and XSD validation about a tenth faster (the journal keeps the
+        # message as received).
+        return parse_xml(data, max_bytes=limits.max_bytes, max_depth=limits.max_depth, check_max_depth=check_depth,
+                         remove_blank_text=True)
     except UnsafeXml as error:
         raise MessageError([Problem(error.line, None, error.reason)]) from None
 
