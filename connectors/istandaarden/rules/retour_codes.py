@@ -20,13 +20,16 @@ def retour_codes(document: etree._Element | Message, findings: Iterable[Finding]
     message = document if isinstance(document, Message) else Message(document)
     header: list[str] = []
     records: dict[str, dict[str, list[str]]] = {}
+    positions: dict[str, dict[etree._Element, int]] = {}  # per tag, once: a message may have a finding per record
     for finding in findings:
         if finding.path == HEADER:
             codes = header
         else:
             element = message.root.find("/".join("{*}" + step for step in finding.path.split("/")))
             name = etree.QName(element).localname
-            position = list(message.root.iter(element.tag)).index(element) + 1
+            if element.tag not in positions:
+                positions[element.tag] = {each: n for n, each in enumerate(message.root.iter(element.tag), 1)}
+            position = positions[element.tag][element]
             codes = records.setdefault(RENAMES.get(name, name), {}).setdefault(f"#{position}", [])
         if finding.retourcode not in codes:
             codes.append(finding.retourcode)
