@@ -112,6 +112,13 @@ def register_tables(d: Dialect) -> list[str]:
     return statements
 
 
+def toewijzing_reference_index(d: Dialect) -> list[str]:
+    """Schema version 5: Toewijzingen by ReferentieAanbieder (TR on an Antwoord op verzoek, 319) without reading every
+    Toewijzing of the provider, which grow with every 301."""
+    return ["CREATE INDEX register_toewijzing_referentie_aanbieder ON register_toewijzing "
+            "(standard, tenant, agb, referentie_aanbieder, seq) WHERE referentie_aanbieder IS NOT NULL"]
+
+
 def with_rows(append: Operation[AppendResult], rows: Sequence[RegisterRow], keys: BsnKeys) -> Operation[AppendResult]:
     """The journal append, then the register rows of its message, in its transaction (none for a duplicate)."""
     result = yield from append

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 from .audit_ops import audit_tables
 from .errors import SchemaVersionError
-from .register_ops import register_tables
+from .register_ops import register_tables, toewijzing_reference_index
 from .sql import Dialect, Operation, Query
 
 
@@ -84,7 +84,7 @@ def _delivery_events_index(d: Dialect) -> list[str]:
 
 
 MIGRATIONS: list[Callable[[Dialect], list[str]]] = [
-    _journal_and_queues, audit_tables, register_tables, _delivery_events_index,
+    _journal_and_queues, audit_tables, register_tables, _delivery_events_index, toewijzing_reference_index,
 ]
 LATEST_VERSION = len(MIGRATIONS)
 
