@@ -7,13 +7,18 @@ in the same run: lxml alone parsing and validating the same messages on one core
 
 For each store: a closed loop of C keep-alive connections from a load generator in its own process (throughput,
 p50/p95/p99 latency), then an open loop at a fixed R messages per second (latency counted from when each message
-was due). The gateway's CPU time per message is shown too: on a 2-core machine the load generator takes much of
-the other core. PostgreSQL runs on a fresh database (--postgres or KETENPOORT_TEST_POSTGRES_DSN), dropped afterwards.
-Ends with `RESULT sqlite_ratio=... sqlite_per_s=... ...` (ratio = gateway messages/s / bare lxml messages/s).
+was due). The HTTPS floor is measured on the same gateway too: the same connections posting an empty body, which
+the provider route refuses (400) after TLS with the client certificate, the middlewares and authorisation, before
+any message work: what no message can cost less than, in this design on this machine. The gateway's CPU time per
+message is shown too: on a 2-core machine the load generator takes much of the other core. PostgreSQL runs on a
+fresh database (--postgres or KETENPOORT_TEST_POSTGRES_DSN), dropped afterwards.
+Ends with `RESULT sqlite_ratio=... sqlite_floor_ratio=... sqlite_per_s=... ...` (ratio = gateway messages/s / bare
+lxml messages/s; floor_ratio the same for the HTTPS floor).
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import tempfile
@@ -25,6 +30,7 @@ from gateway_process import Deployment, postgres_database, postgres_unreachable,
 from workload import Template, bare_lxml_rate, describe, templates  # noqa: E402
 
 WARM_UP = 300  # messages before measuring: first requests compile caches and fill connection pools
+FLOOR_REQUESTS = 3000
 
 
 def measure(store_url: str | None, workload: list[Template], args: argparse.Namespace) -> dict[str, float]:
@@ -37,6 +43,11 @@ def measure(store_url: str | None, workload: list[Template], args: argparse.Name
             cpu_before = gateway.cpu_seconds()
             closed = summary_of(deployment.load(workload, targets, "--messages", str(args.messages), *connections))
             cpu_ms = (gateway.cpu_seconds() - cpu_before) * 1000 / max(closed["messages"], 1)
+            empty = [dataclasses.replace(template, code="empty", xml=b"", slots=())
+                     for template in workload if not template.from_backoffice]
+            cpu_before = gateway.cpu_seconds()
+            floor = summary_of(deployment.load(empty, targets, "--messages", str(FLOOR_REQUESTS), *connections))
+            floor_cpu_ms = (gateway.cpu_seconds() - cpu_before) * 1000 / max(floor["messages"], 1)
             fixed = None
             if args.rate:
                 fixed = summary_of(deployment.load(workload, targets, "--rate", str(args.rate),
@@ -47,10 +58,14 @@ def measure(store_url: str | None, workload: list[Template], args: argparse.Name
             print("  unexpected answers:", *run["errors"], sep="\n    ")
     results = {"per_s": closed["rate"], "p50_ms": closed["p50_ms"], "p95_ms": closed["p95_ms"],
                "p99_ms": closed["p99_ms"], "gateway_cpu_ms_per_msg": round(cpu_ms, 3), "rss_mb": round(rss, 1),
-               "answered_2xx": _share_2xx(closed)}
+               "answered_2xx": _share_2xx(closed), "floor_per_s": floor["rate"],
+               "floor_cpu_ms_per_request": round(floor_cpu_ms, 3)}
     print(f"  closed loop, {args.connections} connections: {closed['messages']} messages in {closed['seconds']} s = "
           f"{closed['rate']:.0f}/s; p50 {closed['p50_ms']} ms, p95 {closed['p95_ms']} ms, p99 {closed['p99_ms']} ms;"
           f" gateway CPU {cpu_ms:.2f} ms per message; answers {closed['statuses']}")
+    print(f"  HTTPS floor, an empty body refused (400) over the same {args.connections} connections: "
+          f"{floor['rate']:.0f}/s; p50 {floor['p50_ms']} ms; gateway CPU {floor_cpu_ms:.2f} ms per request; "
+          f"answers {floor['statuses']}")
     if fixed:
         print(f"  open loop at {args.rate:.0f}/s for {args.rate_seconds} s: achieved {fixed['rate']:.0f}/s; "
               f"p50 {fixed['p50_ms']} ms, p95 {fixed['p95_ms']} ms, p99 {fixed['p99_ms']} ms, "
@@ -104,6 +119,7 @@ def main() -> int:
     for prefix in ("sqlite", "pg"):
         if f"{prefix}_per_s" in results:
             line[f"{prefix}_ratio"] = round(results[f"{prefix}_per_s"] / limit, 3)
+            line[f"{prefix}_floor_ratio"] = round(results[f"{prefix}_floor_per_s"] / limit, 3)
     line |= results
     print("RESULT " + " ".join(f"{key}={value}" for key, value in line.items()))
     return 0
