@@ -60,9 +60,13 @@ def measure(store_url: str | None, workload: list[Template], args: argparse.Name
                "p99_ms": closed["p99_ms"], "gateway_cpu_ms_per_msg": round(cpu_ms, 3), "rss_mb": round(rss, 1),
                "answered_2xx": _share_2xx(closed), "floor_per_s": floor["rate"],
                "floor_cpu_ms_per_request": round(floor_cpu_ms, 3)}
+    results |= {f"{sender}_p99_ms": run["p99_ms"] for sender, run in closed["by_sender"].items()}
     print(f"  closed loop, {args.connections} connections: {closed['messages']} messages in {closed['seconds']} s = "
           f"{closed['rate']:.0f}/s; p50 {closed['p50_ms']} ms, p95 {closed['p95_ms']} ms, p99 {closed['p99_ms']} ms;"
           f" gateway CPU {cpu_ms:.2f} ms per message; answers {closed['statuses']}")
+    for sender, run in closed["by_sender"].items():
+        print(f"    from the {sender}: {run['messages']} messages; p50 {run['p50_ms']} ms, p95 {run['p95_ms']} ms, "
+              f"p99 {run['p99_ms']} ms")
     print(f"  HTTPS floor, an empty body refused (400) over the same {args.connections} connections: "
           f"{floor['rate']:.0f}/s; p50 {floor['p50_ms']} ms; gateway CPU {floor_cpu_ms:.2f} ms per request; "
           f"answers {floor['statuses']}")

@@ -11,8 +11,9 @@ i mod T, from or to provider i mod P, filled in by `workload.fill` (fresh Berich
 Closed loop by default (C connections, each sends its next message when the answer came); `--rate R` is an open
 loop: message i is due at start + i/R, and its latency counts from when it was due, so a slow server cannot hide
 its queue (no coordinated omission). Prints one JSON line per `--interval` ({"interval": ...}) and a last one
-({"summary": ...}): messages, seconds, rate, p50/p95/p99/max in ms, answers by HTTP status, providers' messages
-accepted (each on a tenant's inbox), first errors.
+({"summary": ...}): messages, seconds, rate, p50/p95/p99/max in ms (also `by_sender`: providers' and the
+backoffice's messages apart), answers by HTTP status, providers' messages accepted (each on a tenant's inbox), first
+errors.
 Stops by itself after N messages or S seconds; only loopback targets are sensible (the gateways it starts).
 """
 from __future__ import annotations
@@ -62,6 +63,7 @@ class Load:
         # Fresh BerichtIdentificaties in every run against the same gateway: numbers from a random start.
         self.counter = itertools.count(secrets.randbelow(2**44))
         self.latencies = array("d")
+        self.by_sender = {"provider": array("d"), "backoffice": array("d")}
         self.window = array("d")
         self.statuses: Counter[int] = Counter()
         self.errors: list[str] = []
@@ -84,6 +86,7 @@ class Load:
             status, body = 0, f"{type(error).__name__}: {error}".encode()
         latency = time.perf_counter() - due
         self.latencies.append(latency)
+        self.by_sender["backoffice" if template["from_backoffice"] else "provider"].append(latency)
         self.window.append(latency)
         self.statuses[status] += 1
         if status == 202 and not template["from_backoffice"]:
@@ -171,6 +174,8 @@ class Load:
             await asyncio.gather(*(session.close() for session in sessions.values()))
         return {"messages": len(self.latencies), "seconds": round(seconds, 3),
                 "rate": round(len(self.latencies) / seconds, 1), "missed": self.missed, **percentiles(self.latencies),
+                "by_sender": {sender: {"messages": len(latencies), **percentiles(latencies)}
+                              for sender, latencies in self.by_sender.items() if latencies},
                 "statuses": {str(status): count for status, count in sorted(self.statuses.items())},
                 "accepted_to_inboxes": self.to_inboxes, "errors": self.errors}
 

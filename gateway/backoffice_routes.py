@@ -19,7 +19,7 @@ from gateway.corv_pipeline import is_corv_message
 from gateway.corv_routes import CORV_PIPELINE_KEY
 from gateway.http_errors import json_error
 from gateway.leases import acknowledge, give_back, lease_page, leased_message
-from gateway.pipeline import inbox_queue
+from gateway.journal_entries import inbox_queue
 from gateway.routing import add_route
 from gateway.services import PIPELINE_KEY
 

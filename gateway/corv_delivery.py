@@ -28,7 +28,7 @@ from gateway.config import Config
 from gateway.corv_config import CorvSettings
 from gateway.corv_pipeline import METRICS_PARTNER, OUTBOUND_QUEUE, STANDARD
 from gateway.delivery import DELIVERED, CircuitBreaker, Deliverer, Target
-from gateway.pipeline import inbox_queue
+from gateway.journal_entries import inbox_queue
 from gateway.pipeline_metrics import PipelineMetrics
 from gateway.services import PIPELINE_METRICS_KEY
 from queues import LeasedMessage, LeaseLost, MessageEntry, Store

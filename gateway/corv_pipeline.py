@@ -41,7 +41,7 @@ from connectors.corv.stuf import (
 )
 from gateway.config import Config, Tenant
 from gateway.corv_config import CorvSettings
-from gateway.pipeline import ACCEPTED, REJECTED, inbox_queue
+from gateway.journal_entries import ACCEPTED, REJECTED, inbox_queue
 from gateway.pipeline_metrics import PipelineMetrics
 from gateway.request_body import loads_json
 from queues import MessageEntry, SearchFilters, Store, StoreError

@@ -27,7 +27,7 @@ from aiohttp import web
 from connectors.istandaarden import catalogue
 from gateway.appkeys import CONFIG_KEY
 from gateway.config import Config, GatewaySettings
-from gateway.pipeline import inbox_queue, outbound_queue, retour_queue
+from gateway.journal_entries import inbox_queue, outbound_queue, retour_queue
 from gateway.pipeline_metrics import PipelineMetrics
 from gateway.services import PIPELINE_KEY, PIPELINE_METRICS_KEY
 from queues import LeasedMessage, LeaseLost, Store

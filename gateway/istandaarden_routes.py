@@ -18,7 +18,7 @@ from aiohttp import web
 from gateway.auth import PROVIDER, authenticated_provider
 from gateway.http_errors import json_error
 from gateway.leases import acknowledge, lease_page, leased_message
-from gateway.pipeline import outbound_queue, retour_queue
+from gateway.journal_entries import outbound_queue, retour_queue
 from gateway.routing import add_route
 from gateway.services import PIPELINE_KEY
 

@@ -1,20 +1,7 @@
 """The iWmo/iJw message path, top to bottom: receive → safe parse → identify → authorise → validate (XSD) →
 rules (TR) → journal+enqueue (one transaction) → answer.
 
-Queues (names other modules rely on):
-- `inbox:<gemeentecode>`       what the tenant's backoffice reads: accepted heenberichten of providers (305, 307,
-                               315, 317, 323) and the providers' retours (302, 320) to the tenant's messages.
-- `retour:<standard>:<agb>`    retours the gateway made for a provider's heenberichten (306, 308, 316, 318, 325;
-                               the Header alone with 0001 for a technically rejected message).
-- `outbound:<standard>:<agb>`  heenberichten of a backoffice to a provider (301, 319).
-
-Journal status of a message (`MessageRecord.status`):
-- "accepted"         a provider's heenbericht or retour, or a backoffice's outbound message, passed every check;
-- "rejected"         refused (unreadable header, not authorised, XSD-invalid, or retourcode 0001 from the rules);
-                     journaled without a queue so operators see it, the reason in the timeline;
-- "created"          a retour the gateway made;
-- "acked", "dead-lettered"   set by the store; "delivered" after a successful push;
-- "retour received"  an outbound message whose retour (302, 320) came in; its retourcodes are on it.
+The journal's entries, queue names and statuses: `gateway.journal_entries`.
 
 Idempotency: a provider's message is known by standard, sender, BerichtIdentificatie (IdentificatieRetour for a
 retour) and its Dagtekening. Posting the same one again is not accepted twice: the answer is 200 with the first
@@ -28,7 +15,6 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any, TypeVar
 
 from lxml import etree
@@ -36,7 +22,6 @@ from lxml import etree
 from connectors.common.safe_xml import PARSER_MAX_DEPTH
 from connectors.istandaarden import json_mapping
 from connectors.istandaarden.catalogue import AANBIEDER, GEMEENTE, RETOUR, MessageType
-from connectors.istandaarden.header import identify
 from connectors.istandaarden.problems import MessageError, Problem
 from connectors.istandaarden.reader import IncomingMessage, read_message
 from connectors.istandaarden.retour import RetourError, build_retour
@@ -46,29 +31,20 @@ from connectors.istandaarden.rules import (
 from connectors.istandaarden.safe_xml import Limits as XmlLimits
 from connectors.istandaarden.validation import SchemaRegistry
 from gateway.config import Config, Provider, Tenant
+from gateway.journal_entries import (
+    ACCEPTED, REJECTED, RETOUR_RECEIVED, Parties, idempotency_key, inbox_queue, message_entry, outbound_queue,
+    parties_of, retour_entry, retourcodes_of,
+)
 from gateway.pipeline_metrics import PipelineMetrics
 from gateway.request_body import loads_json
 from gateway.rules_register import StoreRegister, register_rows
 from gateway.technical_rules import TechnicalRules
-from queues import MessageEntry, SearchFilters, Store
+from queues import SearchFilters, Store
 from queues.register_ops import RegisterRow
 
-ACCEPTED, REJECTED, CREATED, RETOUR_RECEIVED = "accepted", "rejected", "created", "retour received"
 BACKOFFICE_MESSAGES = (301, 319)  # what a backoffice sends; the gateway makes the retours itself
 INLINE_BYTES = 32 * 1024  # messages up to this size are worked on without a thread hop (`Pipeline._work`)
 T = TypeVar("T")
-
-
-def inbox_queue(gemeentecode: str) -> str:
-    return f"inbox:{gemeentecode}"
-
-
-def retour_queue(standard: str, agb: str) -> str:
-    return f"retour:{standard}:{agb}"
-
-
-def outbound_queue(standard: str, agb: str) -> str:
-    return f"outbound:{standard}:{agb}"
 
 
 @dataclass(frozen=True)
@@ -85,14 +61,6 @@ class Answer:
 class Refusal:
     status: int
     problems: list[Problem]
-
-
-@dataclass(frozen=True)
-class Parties:
-    """Who a message is between: the tenant (gemeentecode) and the provider (AGB code), as its Header says."""
-
-    tenant: str | None
-    provider: str | None
 
 
 class Pipeline:
@@ -136,7 +104,7 @@ class Pipeline:
             message = await self._work(data, read_message, data, self.xml_limits)  # safe parse, identify
         except MessageError as error:
             return _refused(Refusal(400, error.problems))
-        claimed = _parties(message)
+        claimed = parties_of(message)
         refusal = self._authorise_provider(provider, standard, message, claimed)
         parties = Parties(claimed.tenant, provider.agb)  # the certificate says who sent it
         if refusal:
@@ -185,13 +153,13 @@ class Pipeline:
                                     findings: list[Finding], retour: etree._Element) -> Answer:
         """Journal the heenbericht on the tenant's inbox and its retour on the provider's queue, in one transaction."""
         kind, header = message.message_type, message.header
-        codes = _retourcodes_of(retour)
-        entry = self._entry(message, data, parties, status=ACCEPTED, queue=inbox_queue(parties.tenant),
-                            idempotency_key=_idempotency_key(kind.standard, header.afzender, header.identificatie,
-                                                             header.dagtekening),
-                            retourcodes=codes, events=((ACCEPTED, {"findings": _finding_details(findings)}),))
+        codes = retourcodes_of(retour)
+        key = idempotency_key(kind.standard, header.afzender, header.identificatie, header.dagtekening)
+        entry = message_entry(message, data, parties, self._served(parties), status=ACCEPTED,
+                              queue=inbox_queue(parties.tenant), idempotency_key=key, retourcodes=codes,
+                              events=((ACCEPTED, {"findings": _finding_details(findings)}),))
         records = self._register_records(message.root, findings)
-        result = await self.store.append(entry, with_entries=[self._retour_entry(message, parties, retour)],
+        result = await self.store.append(entry, with_entries=[retour_entry(message, parties, retour)],
                                          register=self._durable_rows(records))
         if not result.created:
             return await self._duplicate(result.id, data, kind)
@@ -203,13 +171,13 @@ class Pipeline:
         """A 302/320 answers a message the tenant sent: it goes to the tenant's inbox and marks the original."""
         kind, header = message.message_type, message.header
         original = await self._original_of(message, parties)
-        codes = _retourcodes_of(message.root)
-        key = _idempotency_key(kind.standard, parties.provider, header.identificatie_retour,
-                               header.dagtekening_retour, "retour")
-        entry = self._entry(message, data, parties, status=ACCEPTED, queue=inbox_queue(parties.tenant),
-                            idempotency_key=key,
-                            retourcodes=codes, correlation_id=original,
-                            events=((ACCEPTED, {"answers": original or "no outbound message found"}),))
+        codes = retourcodes_of(message.root)
+        key = idempotency_key(kind.standard, parties.provider, header.identificatie_retour,
+                              header.dagtekening_retour, "retour")
+        entry = message_entry(message, data, parties, self._served(parties), status=ACCEPTED,
+                              queue=inbox_queue(parties.tenant), idempotency_key=key, retourcodes=codes,
+                              correlation_id=original,
+                              events=((ACCEPTED, {"answers": original or "no outbound message found"}),))
         result = await self.store.append(entry)
         if not result.created:
             return await self._duplicate(result.id, data, kind)
@@ -256,7 +224,7 @@ class Pipeline:
             message = await self._work(data, read_message, data, self.xml_limits)
         except MessageError as error:
             return _refused(Refusal(400, error.problems))
-        parties = Parties(tenant.gemeentecode, _parties(message).provider)
+        parties = Parties(tenant.gemeentecode, parties_of(message).provider)
         refusal = self._authorise_backoffice(tenant, message, parties)
         if refusal:
             return await self._reject(message, data, refusal, parties)
@@ -275,11 +243,10 @@ class Pipeline:
         in its retour, e.g. 9332) do not stop it: they are on the accepted event of its timeline and in the answer.
         The register takes every record: the provider's retour, not the gateway, decides on them."""
         kind, header = message.message_type, message.header
-        entry = self._entry(message, data, parties, status=ACCEPTED,
-                            queue=outbound_queue(kind.standard, parties.provider),
-                            idempotency_key=_idempotency_key(kind.standard, header.afzender, header.identificatie,
-                                                             header.dagtekening),
-                            events=((ACCEPTED, {"findings": _finding_details(findings)}),))
+        key = idempotency_key(kind.standard, header.afzender, header.identificatie, header.dagtekening)
+        entry = message_entry(message, data, parties, self._served(parties), status=ACCEPTED,
+                              queue=outbound_queue(kind.standard, parties.provider), idempotency_key=key,
+                              events=((ACCEPTED, {"findings": _finding_details(findings)}),))
         records = self._register_records(message.root)
         result = await self.store.append(entry, register=self._durable_rows(records))
         if not result.created:
@@ -333,39 +300,18 @@ class Pipeline:
 
     # ── journal ──
 
-    def _entry(self, message: IncomingMessage, data: bytes, parties: Parties, *, status: str,
-               queue: str | None = None, **fields: Any) -> MessageEntry:
-        kind, header = message.message_type, message.header
-        from_provider = kind.sender == AANBIEDER
-        return MessageEntry(
-            payload=data, standard=kind.standard, message_type=kind.code,
-            direction="inbound" if from_provider else "outbound",
-            tenant=parties.tenant if parties.tenant and self.config.tenant(parties.tenant) else None,
-            partner=parties.provider, status=status, queue=queue,
-            bericht_identificatie=header.identificatie,
-            dagtekening=header.dagtekening.isoformat() if header.dagtekening else None,
-            meta={"sha256": hashlib.sha256(data).hexdigest()}, **fields,
-        )
-
-    def _retour_entry(self, heen: IncomingMessage, parties: Parties, retour: etree._Element) -> MessageEntry:
-        kind = identify(retour)
-        return MessageEntry(
-            payload=etree.tostring(retour, xml_declaration=True, encoding="UTF-8"), standard=kind.standard,
-            message_type=kind.code, direction="outbound", tenant=parties.tenant, partner=parties.provider,
-            status=CREATED, queue=retour_queue(kind.standard, parties.provider),
-            bericht_identificatie=heen.header.identificatie,
-            dagtekening=heen.header.dagtekening.isoformat() if heen.header.dagtekening else None,
-            retourcodes=_retourcodes_of(retour),
-        )
+    def _served(self, parties: Parties) -> str | None:
+        """The tenant a message is journaled under: its gemeente when this gateway serves it."""
+        return parties.tenant if parties.tenant and self.config.tenant(parties.tenant) else None
 
     async def _reject(self, message: IncomingMessage, data: bytes, refusal: Refusal, parties: Parties, *,
                       retour: etree._Element | None = None) -> Answer:
         """Journal a refused message (no queue) so operators see it; a 0001 retour goes to the provider."""
         # Lines and paths only: XSD messages quote values, which may be personal data.
         where = [{"line": problem.line, "path": problem.path} for problem in refusal.problems]
-        entry = self._entry(message, data, parties, status=REJECTED,
-                            events=((REJECTED, {"http_status": refusal.status, "problems": where}),))
-        with_entries = [self._retour_entry(message, parties, retour)] if retour is not None else []
+        entry = message_entry(message, data, parties, self._served(parties), status=REJECTED,
+                              events=((REJECTED, {"http_status": refusal.status, "problems": where}),))
+        with_entries = [retour_entry(message, parties, retour)] if retour is not None else []
         result = await self.store.append(entry, with_entries=with_entries)
         answer = _refused(refusal, message.message_type)
         answer.body["id"] = result.id
@@ -384,25 +330,10 @@ class Pipeline:
         return Answer(200, {"id": first_id, "status": first.status, "duplicate": True}, "duplicate", kind)
 
 
-def _parties(message: IncomingMessage) -> Parties:
-    """Tenant and provider from the Header: a gemeente's message goes from tenant to provider, a provider's the
-    other way round; a retour keeps the Afzender and Ontvanger of the heenbericht it answers."""
-    header, kind = message.header, message.message_type
-    gemeente_sent_heen = (kind.sender == GEMEENTE) == (kind.direction != RETOUR)
-    if gemeente_sent_heen:
-        return Parties(tenant=header.afzender, provider=header.ontvanger)
-    return Parties(tenant=header.ontvanger, provider=header.afzender)
 
 
-def _idempotency_key(standard: str, sender: str | None, identificatie: str | None, dagtekening: date | None,
-                     kind: str = "heen") -> str | None:
-    if not (sender and identificatie and dagtekening):
-        return None
-    return f"{standard}:{kind}:{sender}:{identificatie}:{dagtekening.isoformat()}"
 
 
-def _retourcodes_of(root: etree._Element) -> tuple[str, ...]:
-    return tuple(sorted({code.text.strip() for code in root.iter("{*}RetourCode") if code.text}))
 
 
 def _refusal(status: int, path: str, message: str) -> Refusal:

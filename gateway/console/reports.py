@@ -22,7 +22,7 @@ from gateway.console.charts import Chart, Series, bar_chart, column_chart
 from gateway.console.pages import guarded, store_of
 from gateway.console.rendering import error_page, render
 from gateway.operator_settings import settings_of
-from gateway.pipeline import REJECTED
+from gateway.journal_entries import REJECTED
 from queues import MessageCount, SearchFilters
 
 PERIODS = (7, 30, 90)
