@@ -38,9 +38,15 @@ def local_name(tag: str) -> str:
     return tag.rpartition("}")[2]
 
 
+def path_below_root(element: etree._Element) -> str:
+    """Client/Relaties/Relatie[2]/Naam: local names from below the root, a 1-based position where siblings share the
+    name; "" for the root itself."""
+    below_root = element.getroottree().getelementpath(element)  # Clark names, positions only where needed
+    return "" if below_root == "." else _NAMESPACE.sub("", below_root)
+
+
 def element_path(element: etree._Element) -> str:
-    """/Bericht/Client/Relaties/Relatie[2]/Naam: local names, a 1-based position where siblings share the name."""
-    tree = element.getroottree()
-    below_root = tree.getelementpath(element)  # Clark names, positions only where needed; "." for the root
-    top = "/" + local_name(tree.getroot().tag)
-    return top if below_root == "." else f"{top}/{_NAMESPACE.sub('', below_root)}"
+    """/Bericht/Client/Relaties/Relatie[2]/Naam: `path_below_root` under the root's name."""
+    top = "/" + local_name(element.getroottree().getroot().tag)
+    below_root = path_below_root(element)
+    return f"{top}/{below_root}" if below_root else top

@@ -15,6 +15,7 @@ _SUBJECT = re.compile(r"^Element '([^']*)'(?:, attribute '([^']*)')?: (.*)$", re
 # libxml2's error type -> [(pattern on the reason, template)]; {el} is the element's local name, {0} and {1} the
 # groups. Keyed by type, one message costs one or two regex matches, not a try of every pattern.
 _T = etree.ErrorTypes
+_ATTRIBUTE_NOT_ALLOWED = [(r"The attribute '(.*)' is not allowed\.", "{el}: attribute {0} is not allowed")]
 _REASONS = {
     _T.SCHEMAV_ELEMENT_CONTENT: [
         (r"This element is not expected\. Expected is one of \( (.*) \)\.",
@@ -33,10 +34,12 @@ _REASONS = {
         (r"\[facet 'enumeration'\] The value '(.*)' is not an element of the set \{(.*)\}\.",
          "{el}: value '{0}' is not one of the allowed values {1}")],
     _T.SCHEMAV_CVC_MAXLENGTH_VALID: [
-        (r"\[facet 'maxLength'\] The value has a length of '(\d+)'; this exceeds the allowed maximum length of '(\d+)'\.",
+        (r"\[facet 'maxLength'\] The value has a length of '(\d+)'; "
+         r"this exceeds the allowed maximum length of '(\d+)'\.",
          "{el}: value is {0} characters long, more than the maximum length {1}")],
     _T.SCHEMAV_CVC_MINLENGTH_VALID: [
-        (r"\[facet 'minLength'\] The value has a length of '(\d+)'; this underruns the allowed minimum length of '(\d+)'\.",
+        (r"\[facet 'minLength'\] The value has a length of '(\d+)'; "
+         r"this underruns the allowed minimum length of '(\d+)'\.",
          "{el}: value is {0} characters long, less than the minimum length {1}")],
     _T.SCHEMAV_CVC_LENGTH_VALID: [
         (r"\[facet 'length'\] The value has a length of '(\d+)'; this differs from the allowed length of '(\d+)'\.",
@@ -55,10 +58,11 @@ _REASONS = {
          "{el}: value {0} has more than {1} decimals")],
     _T.SCHEMAV_CVC_DATATYPE_VALID_1_2_1: [
         (r"'(.*)' is not a valid value of the atomic type '(.*)'\.", "{el}: '{0}' is not a valid value of type {1}")],
-    _T.SCHEMAV_CVC_COMPLEX_TYPE_3_2_1: [(r"The attribute '(.*)' is not allowed\.", "{el}: attribute {0} is not allowed")],
-    _T.SCHEMAV_CVC_TYPE_3_1_1: [(r"The attribute '(.*)' is not allowed\.", "{el}: attribute {0} is not allowed")],
+    _T.SCHEMAV_CVC_COMPLEX_TYPE_3_2_1: _ATTRIBUTE_NOT_ALLOWED,  # on an element of a complex type
+    _T.SCHEMAV_CVC_TYPE_3_1_1: _ATTRIBUTE_NOT_ALLOWED,  # on an element of a simple type
     _T.SCHEMAV_CVC_COMPLEX_TYPE_2_3: [
-        (r"Character content other than whitespace is not allowed because the content type is 'element-only'\.",
+        (r"Character content other than whitespace is not allowed because the content type is "
+         r"'element-only'\.",
          "{el} may only contain elements, not text")],
     _T.SCHEMAV_CVC_ELT_1: [(r"No matching global declaration available for the validation root\.",
                            "root element {el} is not declared by the schema")],

@@ -97,7 +97,7 @@ class SchemaRegistry:
 
     def problems(self, root: etree._Element, message: MessageType) -> list[Problem]:
         """What the XSD of `message` finds wrong with the document; [] when it is valid."""
-        compiled = self._compiled.get(message.code) or self._compiled_for(message)
+        compiled = self._compiled_for(message)
         with compiled.lock:
             if compiled.schema.validate(root):
                 return []

@@ -2,15 +2,12 @@
 from __future__ import annotations
 
 import functools
-import re
 from datetime import date
 
 from lxml import etree
 
 from connectors.istandaarden import catalogue
-
-
-_NAMESPACE = re.compile(r"\{[^}]*\}")
+from connectors.istandaarden.problems import path_below_root
 
 
 class NotAnIStandaardenMessage(ValueError):
@@ -109,9 +106,7 @@ class Message:
 
     def path_of(self, element: etree._Element) -> str:
         """The element path of local names from the root, with an index where a name repeats among siblings."""
-        if element is self.root:
-            return ""
-        return _NAMESPACE.sub("", self.root.getroottree().getelementpath(element))
+        return path_below_root(element)
 
     # -- header --
 
