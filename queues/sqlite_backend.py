@@ -142,6 +142,10 @@ class SqliteStore(Store):
                 self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
             )
             connection.row_factory = sqlite3.Row
+            # Each operation of a group commit runs in a savepoint, whose journal is a temporary file: kept in
+            # memory it costs no system calls (it only ever serves a rollback to the savepoint; the WAL makes the
+            # commit durable). It halves the writer thread's system time.
+            connection.execute("PRAGMA temp_store = MEMORY")
             if read_only:
                 connection.execute("PRAGMA query_only = ON")
                 return connection

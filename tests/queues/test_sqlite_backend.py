@@ -28,10 +28,12 @@ async def writer_pragma(store, name):
     return await store._write(operation())
 
 
-async def test_the_writer_runs_in_wal_mode_with_full_sync(sqlite_database):
+async def test_the_writer_runs_in_wal_mode_with_full_sync_and_journals_savepoints_in_memory(sqlite_database):
     store = await sqlite_database.open()
     assert await writer_pragma(store, "journal_mode") == "wal"
     assert await writer_pragma(store, "synchronous") == 2  # FULL
+    # The savepoint of each operation in a group keeps its journal in memory, not in a temporary file.
+    assert await writer_pragma(store, "temp_store") == 2  # MEMORY
 
 
 async def test_an_append_is_committed_when_its_await_returns(sqlite_database, tmp_path):
