@@ -1,9 +1,10 @@
 """The default backend: one SQLite file in WAL mode with synchronous=FULL.
 
-Writes go through one writer thread with group commit (sqlite_writer.py); reads through one reader thread with its
-own connection, which WAL lets read while the writer writes. The event loop itself only runs look-ups that an index
-answers with a few rows (`_lookup`: the register's, several per message), on a connection of its own: for those a
-hop to the reader thread and back costs more than the query.
+Writes go through one connection with group commit (sqlite_writer.py): their statements run on the event loop,
+their COMMIT on a thread. Reads go through one reader thread with its own connection, which WAL lets read while the
+writer writes; the event loop itself runs the look-ups that an index answers with a few rows (`_lookup`: the
+register's, several per message), on a connection of its own: for those a hop to the reader thread and back costs
+more than the query.
 """
 from __future__ import annotations
 
@@ -56,7 +57,7 @@ class SqliteStore(Store):
         self._check_location()
         loop = asyncio.get_running_loop()
         writer_connection = await asyncio.to_thread(self._connect)
-        self._writer = GroupCommitWriter(writer_connection, self._describe, self._wake)
+        self._writer = GroupCommitWriter(writer_connection, self._describe, self._wake, self.busy_timeout)
         try:
             await self._writer.submit(migrate(SQLITE, f"SQLite database {self.path}", allowed=self.migrate))
             self._reader_thread = ThreadPoolExecutor(1, thread_name_prefix="ketenpoort-sqlite-reader")
@@ -72,7 +73,7 @@ class SqliteStore(Store):
             looker.close()
         writer, self._writer = self._writer, None
         if writer is not None:
-            await asyncio.to_thread(writer.close)
+            await writer.close()
         reader_thread, self._reader_thread = self._reader_thread, None
         if reader_thread is not None:
             if self._reader is not None:

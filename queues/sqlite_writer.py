@@ -1,17 +1,22 @@
-"""Group commit: one thread owns the SQLite write connection and commits many operations at once.
+"""Group commit: many operations in one SQLite transaction, one fsync for all of them.
 
-Callers on the event loop submit operations; the thread takes everything pending, runs each in its own savepoint
-inside one transaction (so one failing operation does not undo the others), commits once - one fsync for the whole
-group - and only then resolves each caller's future. While it commits, new work queues up for the next group.
+Callers on the event loop submit operations. At the loop's next turn everything pending runs in one transaction,
+each operation in its own savepoint (so one failing operation does not undo the others), and only when the commit
+is durable does each caller's future resolve. While it commits, new work queues up for the next group.
+
+The statements run on the event loop itself: they are short and CPU-bound, and on a thread of their own each of
+them would hand Python's GIL to the other thread and back, which cost more CPU than the statements. Only what waits
+for something else runs on the commit thread: COMMIT, which waits for the disk (synchronous=FULL), and BEGIN when
+another process holds the database's write lock.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import queue
 import sqlite3
-import threading
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,95 +41,79 @@ def run_sync(connection: sqlite3.Connection, operation: Operation[Any], wakes: s
 @dataclass
 class _Job:
     operation: Operation[Any]
-    loop: asyncio.AbstractEventLoop
     future: asyncio.Future[Any]
     wakes: set[str] = field(default_factory=set)
     result: Any = None
     error: BaseException | None = None
 
 
-def _settle(jobs: list[_Job]) -> None:
-    for job in jobs:
-        if job.future.cancelled():
-            continue
-        if job.error is not None:
-            job.future.set_exception(job.error)
-        else:
-            job.future.set_result(job.result)
-
-
 class GroupCommitWriter:
-    """`describe` turns a sqlite3 error into the StoreError callers see; `on_commit` gets the queues to wake."""
+    """Writes through `connection` for the event loop it is created on. `describe` turns a sqlite3 error into the
+    StoreError callers see; `on_commit` gets the queues to wake; `busy_timeout` is how long to wait for a write lock
+    another process holds; `max_group` bounds how long one group keeps the event loop."""
 
     def __init__(
         self,
         connection: sqlite3.Connection,
         describe: Callable[[sqlite3.Error], StoreError],
         on_commit: Callable[[set[str]], None],
-        max_group: int = 1000,
+        busy_timeout: float,
+        max_group: int = 128,
     ) -> None:
         self._connection = connection
         self._describe = describe
         self._on_commit = on_commit
+        self._busy_timeout_ms = round(busy_timeout * 1000)
         self._max_group = max_group
-        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._loop = asyncio.get_running_loop()
+        self._pending: deque[_Job] = deque()
+        self._flushing: asyncio.Task[None] | None = None
         self._closed = False
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="ketenpoort-sqlite-commit")
         self.transactions = 0
         self.operations = 0
-        self._thread = threading.Thread(target=self._run, name="ketenpoort-sqlite-writer", daemon=True)
-        self._thread.start()
+        # BEGIN on the event loop must not wait for another process's lock: that wait goes to the commit thread.
+        connection.execute("PRAGMA busy_timeout = 0")
 
     async def submit(self, operation: Operation[Any]) -> Any:
         if self._closed:
             operation.close()
             raise StoreError("the store is closed")
-        loop = asyncio.get_running_loop()
-        job = _Job(operation, loop, loop.create_future())
-        self._jobs.put(job)
+        if asyncio.get_running_loop() is not self._loop:
+            operation.close()
+            raise StoreError("the SQLite store is written from another event loop than the one that opened it")
+        job = _Job(operation, self._loop.create_future())
+        self._pending.append(job)
+        if self._flushing is None:
+            self._flushing = self._loop.create_task(self._flush())
         # A cancelled caller does not undo its write: the group may already be committing.
         return await job.future
 
-    def close(self) -> None:
-        """Let the thread finish every job submitted so far, then stop it and close the connection."""
+    async def close(self) -> None:
+        """Finish every job submitted so far, then close the connection."""
         if self._closed:
             return
         self._closed = True
-        self._jobs.put(None)
-        self._thread.join()
-        self._connection.close()
-        while not self._jobs.empty():  # submitted while closing: too late
-            job = self._jobs.get_nowait()
-            if job is not None:
-                job.error = StoreError("the store is closed")
-                job.loop.call_soon_threadsafe(_settle, [job])
+        if self._flushing is not None:
+            await self._flushing
+        await self._loop.run_in_executor(self._thread, self._connection.close)
+        self._thread.shutdown()
 
-    def _run(self) -> None:
-        while True:
-            first = self._jobs.get()
-            if first is None:
-                return
-            group = [first]
-            stop = False
-            while len(group) < self._max_group:
-                try:
-                    job = self._jobs.get_nowait()
-                except queue.Empty:
-                    break
-                if job is None:
-                    stop = True
-                    break
-                group.append(job)
-            self._commit_group(group)
-            if stop:
-                return
+    async def _flush(self) -> None:
+        try:
+            while self._pending:
+                group = [self._pending.popleft() for _ in range(min(len(self._pending), self._max_group))]
+                await self._commit_group(group)
+        finally:
+            self._flushing = None
 
-    def _commit_group(self, group: list[_Job]) -> None:
+    async def _commit_group(self, group: list[_Job]) -> None:
         connection = self._connection
         try:
-            connection.execute("BEGIN IMMEDIATE")
+            await self._begin()
             for job in group:
                 self._run_in_savepoint(job)
-            connection.execute("COMMIT")
+            await self._loop.run_in_executor(self._thread, connection.execute, "COMMIT")
             self.transactions += 1
             self.operations += len(group)
         except Exception as exc:  # noqa: BLE001 - every caller in the group must hear of it
@@ -134,15 +123,32 @@ class GroupCommitWriter:
             error = self._describe(exc) if isinstance(exc, sqlite3.Error) else exc
             for job in group:
                 job.error = error
-        # One wake-up of each event loop for the whole group, not one per caller.
-        by_loop: dict[asyncio.AbstractEventLoop, list[_Job]] = {}
         for job in group:
-            by_loop.setdefault(job.loop, []).append(job)
-        for loop, jobs in by_loop.items():
-            loop.call_soon_threadsafe(_settle, jobs)
+            if job.future.cancelled():
+                continue
+            if job.error is not None:
+                job.future.set_exception(job.error)
+            else:
+                job.future.set_result(job.result)
         woken = {name for job in group if job.error is None for name in job.wakes}
         if woken:
-            group[0].loop.call_soon_threadsafe(self._on_commit, woken)
+            self._on_commit(woken)
+
+    async def _begin(self) -> None:
+        try:
+            self._connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_BUSY:
+                raise
+            await self._loop.run_in_executor(self._thread, self._begin_waiting)
+
+    def _begin_waiting(self) -> None:
+        connection = self._connection
+        connection.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}")
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        finally:
+            connection.execute("PRAGMA busy_timeout = 0")
 
     def _run_in_savepoint(self, job: _Job) -> None:
         connection = self._connection

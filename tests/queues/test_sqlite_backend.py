@@ -14,7 +14,7 @@ import pytest
 from store_helpers import entry
 
 from queues import (
-    RetryPolicy, SearchFilters, StoreUnavailable, journal_ops, open_store, queue_ops, search, statistics,
+    RetryPolicy, SearchFilters, StoreError, StoreUnavailable, journal_ops, open_store, queue_ops, search, statistics,
 )
 from queues.codec import IdentityCodec
 from queues.sql import SQLITE, Query
@@ -51,6 +51,66 @@ async def test_concurrent_appends_share_commits(sqlite_database):
     after = store.group_commit_stats()
     assert after["operations"] - before["operations"] == 200
     assert after["transactions"] - before["transactions"] <= 100
+
+
+async def test_one_failing_operation_in_a_group_leaves_the_others_committed(sqlite_database, tmp_path):
+    store = await sqlite_database.open()
+
+    def failing():
+        yield Query("INSERT INTO schema_version (version) VALUES (?)", [-1])
+        raise ValueError("this operation fails halfway")
+
+    results = await asyncio.gather(store.append(entry(payload=b"before")), store._write(failing()),
+                                   store.append(entry(payload=b"after")), return_exceptions=True)
+    assert isinstance(results[1], ValueError)
+    assert store.group_commit_stats()["transactions"] >= 1
+    with sqlite3.connect(tmp_path / "store.db") as other_process:
+        stored = {row[0] for row in other_process.execute("SELECT id FROM messages")}
+        half_done = other_process.execute("SELECT count(*) FROM schema_version WHERE version = -1").fetchone()[0]
+    assert stored == {results[0].id, results[2].id}
+    assert half_done == 0
+
+
+async def test_a_write_waits_for_another_process_lock_without_holding_up_the_event_loop(sqlite_database, tmp_path):
+    store = await sqlite_database.open(busy_timeout=10)
+    holder = sqlite3.connect(tmp_path / "store.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        append = asyncio.ensure_future(store.append(entry(payload=b"waits")))
+        started = time.monotonic()
+        for _ in range(20):  # the loop serves other work on time while the write waits for the lock
+            await asyncio.sleep(0.01)
+        assert time.monotonic() - started < 1.0
+        assert not append.done()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    result = await asyncio.wait_for(append, 10)
+    assert (await store.get(result.id)).payload == b"waits"
+
+
+async def test_a_lock_held_past_the_busy_timeout_fails_that_write_clearly_and_the_next_one_succeeds(
+        sqlite_database, tmp_path):
+    store = await sqlite_database.open(busy_timeout=0.2)
+    holder = sqlite3.connect(tmp_path / "store.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreUnavailable, match=r"store\.db is locked by another process"):
+            await store.append(entry())
+    finally:
+        holder.close()
+    result = await store.append(entry(payload=b"later"))
+    assert (await store.get(result.id)).payload == b"later"
+
+
+async def test_a_store_is_written_only_from_the_event_loop_that_opened_it(sqlite_database):
+    store = await sqlite_database.open()
+
+    def other_loop():
+        return asyncio.run(store.append(entry()))
+
+    with pytest.raises(StoreError, match="another event loop"):
+        await asyncio.to_thread(other_loop)
 
 
 # Every query the gateway runs per message or per poll must use an index, whatever the number of rows.
