@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import ssl
@@ -73,6 +74,14 @@ async def start_server(app: web.Application, settings: GatewaySettings) -> Runni
     return RunningServer(runner=runner, base_url=f"{scheme}://{shown_host}:{port}")
 
 
+def freeze_start_up_objects() -> None:
+    """Keep what start-up made (compiled schemas, caches, the app) out of the garbage collector's full collections:
+    they live as long as the process, and walking them paused every request for about 70 ms now and then."""
+    gc.collect()
+    gc.freeze()
+    log.info("start-up done: %d long-lived objects left out of garbage collection", gc.get_freeze_count())
+
+
 async def serve_until_stopped(config: Config) -> None:
     """Serve the gateway until SIGINT or SIGTERM, then finish open requests and close resources."""
     stopped = asyncio.Event()
@@ -81,6 +90,7 @@ async def serve_until_stopped(config: Config) -> None:
         loop.add_signal_handler(signum, stopped.set)
     server = await start_server(create_app(config), config.gateway)
     log.info("serving on %s (public URL %s)", server.base_url, config.gateway.public_base_url)
+    freeze_start_up_objects()
     try:
         await stopped.wait()
     finally:

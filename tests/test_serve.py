@@ -1,6 +1,7 @@
 """`ketenpoort serve`: starts a TLS server from a config file, or refuses a wrong config with a clear message."""
 from __future__ import annotations
 
+import re
 import signal
 import socket
 import subprocess
@@ -48,6 +49,9 @@ def test_serve_answers_healthz_over_tls(tmp_path, dev_pki):
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=20)
     assert process.returncode == 0, stderr
+    # What start-up made lives as long as the process: full garbage collections no longer walk it.
+    frozen = re.search(r"start-up done: (\d+) long-lived objects left out of garbage collection", stderr)
+    assert frozen and int(frozen.group(1)) > 10_000, stderr
 
 
 def test_wrong_config_stops_start_up(tmp_path):

@@ -36,6 +36,7 @@ _MESSAGES: dict[int, tuple[str, str, int, int, int | None]] = {
     323: (AANBIEDER, "Declaratie", 484, 490, None),
     325: (GEMEENTE, "Declaratie-antwoord", 485, 491, 323),
 }
+_ANSWERED_BY = {answers: number for number, (*_, answers) in _MESSAGES.items() if answers}
 
 
 @dataclass(frozen=True)
@@ -77,8 +78,8 @@ class MessageType:
     @property
     def retour_code(self) -> str | None:
         """For a heenbericht: the code of the retour that answers it."""
-        answered_by = [m for m in MESSAGES if m.standard == self.standard and m.answers == self.number]
-        return answered_by[0].code if answered_by else None
+        number = _ANSWERED_BY.get(self.number)
+        return f"{_CODE_PREFIX[self.standard]}{number}" if number else None
 
     @property
     def answers_code(self) -> str | None:
