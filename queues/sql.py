@@ -1,7 +1,7 @@
 """What differs between the SQL of the two backends, and the steps an operation yields to its driver.
 
 Every store operation is written once, as a generator that yields `Query` and `Wake` steps and receives each query's
-rows back (see `operations.py`). The SQLite writer thread drives it synchronously inside its group transaction;
+rows back (see `operations.py`). The SQLite group-commit writer drives it synchronously inside its group transaction;
 the PostgreSQL backend drives it with asyncpg inside one transaction. Queries use `?` placeholders.
 """
 from __future__ import annotations

@@ -145,7 +145,7 @@ class SqliteStore(Store):
             connection.row_factory = sqlite3.Row
             # Each operation of a group commit runs in a savepoint, whose journal is a temporary file: kept in
             # memory it costs no system calls (it only ever serves a rollback to the savepoint; the WAL makes the
-            # commit durable). It halves the writer thread's system time.
+            # commit durable). It halves the system time of writing.
             connection.execute("PRAGMA temp_store = MEMORY")
             if read_only:
                 connection.execute("PRAGMA query_only = ON")
