@@ -76,7 +76,8 @@ def iter_records(heen: etree._Element, retour_xsd: Declaration,
             continue
         if has_retourcodes(xsd_child):
             yield Record(xsd_child.local_name, child)
-        yield from iter_records(child, xsd_child, renames)
+        if xsd_child.children:  # most elements are leaves: no generator for them
+            yield from iter_records(child, xsd_child, renames)
 
 
 @functools.cache  # declarations live as long as the process
