@@ -76,7 +76,7 @@ class PostgresStore(Store):
             await self._migrate()
             self._pool = await asyncpg.create_pool(
                 self.dsn, min_size=self.min_pool, max_size=self.max_pool, timeout=self.connect_timeout,
-                server_settings=self._settings,
+                server_settings=self._settings, reset=_keep_session,
             )
             # Holders of `exclusive` locks wait for the main pool (their reads and append): a pool of their own,
             # so they can never take every connection those need.
@@ -202,3 +202,10 @@ class PostgresStore(Store):
         else:
             advice = "failed"
         return StoreUnavailable(f"{self.where} {advice} ({type(exc).__name__}: {exc})")
+
+
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """The main pool's reset on release. asyncpg's own (RESET ALL, CLOSE ALL, UNLISTEN, unlock every advisory lock)
+    costs a round trip on every release, for session state these connections never get: they only run the
+    operations' queries; LISTEN and the session locks of `exclusive` use connections of their own. asyncpg still
+    rolls back a transaction left open before calling this."""
