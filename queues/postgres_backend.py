@@ -3,7 +3,7 @@
 Leasing takes rows with FOR UPDATE SKIP LOCKED, so concurrent consumers never get the same message; appends,
 nacks and replays NOTIFY on commit, and every process LISTENs to wake its waiting consumers. Migrations run at
 start under an advisory lock, so processes starting together migrate once; `exclusive(key)` holds a session
-advisory lock on a connection of a pool of its own.
+advisory lock on a connection of a pool of its own, whose reset on release lets go of it.
 """
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ class PostgresStore(Store):
             # so they can never take every connection those need.
             self._lock_pool = await asyncpg.create_pool(
                 self.dsn, min_size=0, max_size=self.max_pool, timeout=self.connect_timeout,
-                server_settings=self._settings,
+                server_settings=self._settings, reset=_unlock_all,
             )
             self._listener = await self._connect()
             await self._listener.add_listener(self._channel, self._on_notification)
@@ -147,19 +147,13 @@ class PostgresStore(Store):
         except FAILURES as exc:
             raise self._describe(exc) from None
         try:
-            await self._advisory(connection, "pg_advisory_lock", lock_id)
             try:
-                yield
-            finally:
-                await self._advisory(connection, "pg_advisory_unlock", lock_id)
+                await connection.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", lock_id)
+            except FAILURES as exc:
+                raise self._describe(exc) from None
+            yield
         finally:
-            await pool.release(connection)  # its reset unlocks all, were the unlock not reached
-
-    async def _advisory(self, connection: asyncpg.Connection, function: str, lock_id: str) -> None:
-        try:
-            await connection.execute(f"SELECT {function}(hashtextextended($1, 0))", lock_id)
-        except FAILURES as exc:
-            raise self._describe(exc) from None
+            await pool.release(connection)  # its reset unlocks (a failed reset closes the connection, which does too)
 
     def _started(self, operation: Operation[Any]) -> asyncpg.Pool:
         if self._pool is None:
@@ -209,3 +203,10 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
     costs a round trip on every release, for session state these connections never get: they only run the
     operations' queries; LISTEN and the session locks of `exclusive` use connections of their own. asyncpg still
     rolls back a transaction left open before calling this."""
+
+
+async def _unlock_all(connection: asyncpg.Connection) -> None:
+    """The lock pool's reset on release: it is what lets go of the `exclusive` lock, in the round trip the release
+    makes anyway (asyncpg's own reset would too, with RESET ALL, CLOSE ALL and UNLISTEN these connections never
+    need)."""
+    await connection.execute("SELECT pg_advisory_unlock_all()")

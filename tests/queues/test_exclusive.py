@@ -47,3 +47,13 @@ async def test_on_sqlite_exclusive_lets_the_caller_through(sqlite_database):
     store = await sqlite_database.open()
     async with store.exclusive(KEY), store.exclusive(KEY):  # the caller's process lock does the serialising
         pass
+
+
+@pytest.mark.postgres
+async def test_a_holder_that_fails_lets_go_of_the_lock(postgres_database):
+    first, second = await postgres_database.open(), await postgres_database.open()
+    with pytest.raises(RuntimeError):
+        async with first.exclusive(KEY):
+            raise RuntimeError("the work under the lock failed")
+    async with asyncio.timeout(10), second.exclusive(KEY):
+        pass
