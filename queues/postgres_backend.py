@@ -153,7 +153,10 @@ class PostgresStore(Store):
                 raise self._describe(exc) from None
             yield
         finally:
-            await pool.release(connection)  # its reset unlocks (a failed reset closes the connection, which does too)
+            try:  # the pool's reset unlocks; a failed reset closes the connection, which unlocks as well
+                await pool.release(connection)
+            except FAILURES as exc:
+                raise self._describe(exc) from None
 
     def _started(self, operation: Operation[Any]) -> asyncpg.Pool:
         if self._pool is None:
