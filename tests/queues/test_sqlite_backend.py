@@ -71,6 +71,17 @@ async def test_one_failing_operation_in_a_group_leaves_the_others_committed(sqli
     assert half_done == 0
 
 
+async def test_closing_finishes_the_writes_already_submitted(sqlite_database, tmp_path):
+    store = await sqlite_database.open()
+    appends = [asyncio.ensure_future(store.append(entry(payload=b"%d" % n))) for n in range(50)]
+    await asyncio.sleep(0)  # each append has handed its operation to the writer
+    await store.close()
+    results = await asyncio.gather(*appends)
+    with sqlite3.connect(tmp_path / "store.db") as other_process:
+        stored = {row[0] for row in other_process.execute("SELECT id FROM messages")}
+    assert stored == {result.id for result in results}
+
+
 async def test_a_write_waits_for_another_process_lock_without_holding_up_the_event_loop(sqlite_database, tmp_path):
     store = await sqlite_database.open(busy_timeout=10)
     holder = sqlite3.connect(tmp_path / "store.db", isolation_level=None)
