@@ -18,8 +18,9 @@ from typing import Any
 from lxml import etree
 
 from connectors.istandaarden import catalogue, declaratie_antwoord, retourcodes
+from connectors.istandaarden.problems import local_name
 from connectors.istandaarden.retour_records import (
-    HEADER, CodeAssignment, RetourError, append_retourcodes, copy_into, iter_records, local_name, record_classes,
+    HEADER, CodeAssignment, RetourError, append_retourcodes, copy_into, iter_records, record_classes,
 )
 from connectors.istandaarden.schema_structure import Declaration, message_declaration, xsd_versions
 from connectors.istandaarden.validation import SchemaRegistry
