@@ -13,7 +13,7 @@ import asyncio
 import hashlib
 import json
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -25,9 +25,7 @@ from connectors.istandaarden.catalogue import AANBIEDER, GEMEENTE, RETOUR, Messa
 from connectors.istandaarden.problems import MessageError, Problem
 from connectors.istandaarden.reader import IncomingMessage, read_message
 from connectors.istandaarden.retour import RetourError, build_retour
-from connectors.istandaarden.rules import (
-    Finding, Register, records_from_message, rejects_message, retour_codes,
-)
+from connectors.istandaarden.rules import Finding, records_from_message, rejects_message, retour_codes
 from connectors.istandaarden.safe_xml import Limits as XmlLimits
 from connectors.istandaarden.validation import SchemaRegistry
 from gateway.config import Config, Provider, Tenant
@@ -37,9 +35,9 @@ from gateway.journal_entries import (
 )
 from gateway.pipeline_metrics import PipelineMetrics
 from gateway.request_body import loads_json
-from gateway.rules_register import StoreRegister, register_rows
+from gateway.rules_register import register_rows
 from gateway.technical_rules import TechnicalRules
-from queues import SearchFilters, Store
+from queues import Appending, AppendResult, SearchFilters, Store
 from queues.register_ops import RegisterRow
 
 BACKOFFICE_MESSAGES = (301, 319)  # what a backoffice sends; the gateway makes the retours itself
@@ -57,6 +55,16 @@ class Answer:
     kind: MessageType | None = None
 
 
+@dataclass(frozen=True, kw_only=True)
+class Decision(Appending):
+    """What to journal for a message, and how to answer once it is journaled: `answer` gets the append's result."""
+
+    answer: Callable[[AppendResult], Answer]
+
+
+Decide = Callable[[IncomingMessage, bytes, "Parties", list[Finding]], Awaitable[Decision]]
+
+
 @dataclass(frozen=True)
 class Refusal:
     status: int
@@ -66,19 +74,19 @@ class Refusal:
 class Pipeline:
     """The data path of iWmo/iJw messages; the routes hand it what arrived and send back its `Answer`.
 
-    `register` is the seam for the rules across messages (TR on starts, stops, declaraties): None checks only what
-    one message and the outside lists show; a durable register kept in the store goes here. The rules run with the
-    lists of the message's tenant, and one sender's check+append at a time (`TechnicalRules.turn`).
+    `with_register` turns on the rules across messages (TR on starts, stops, declaraties), against the register kept
+    in the store; without it only what one message and the outside lists show is checked. The rules run with the
+    lists of the message's tenant, in the transaction that journals the message, one sender's message at a time
+    (`TechnicalRules.check_and_append`).
     """
 
-    def __init__(self, config: Config, store: Store, registry: SchemaRegistry, metrics: PipelineMetrics,
-                 register: Register | None = None) -> None:
+    def __init__(self, config: Config, store: Store, registry: SchemaRegistry, metrics: PipelineMetrics, *,
+                 with_register: bool = False) -> None:
         self.config = config
         self.store = store
         self.registry = registry
         self.metrics = metrics
-        self.register = register
-        self.rules = TechnicalRules(config, store, register)
+        self.rules = TechnicalRules(config, store, with_register)
         self.xml_limits = XmlLimits(max_bytes=config.limits.max_body_bytes,
                                     max_depth=min(config.limits.max_depth, PARSER_MAX_DEPTH))
 
@@ -115,14 +123,7 @@ class Pipeline:
             return await self._reject(message, data, Refusal(422, problems), parties, retour=retour)
         if message.message_type.direction == RETOUR:
             return await self._accept_provider_retour(message, data, parties)
-        async with self.rules.turn(message, parties.provider):
-            findings = await self.rules.check(message, parties.tenant)
-            retour = await self._work(data, build_retour, message.root, retour_codes(message.root, findings),
-                                      registry=self.registry)
-            if rejects_message(findings):
-                return await self._reject(message, data, Refusal(422, _finding_problems(findings)), parties,
-                                          retour=retour)
-            return await self._accept_provider_heen(message, data, parties, findings, retour)
+        return await self._check_and_journal(message, data, parties, parties.provider, self._decide_provider_heen)
 
     def _authorise_provider(self, provider: Provider, standard: str, message: IncomingMessage,
                             parties: Parties) -> Refusal | None:
@@ -149,23 +150,24 @@ class Pipeline:
                             f"provider {provider.agb} has no contract with gemeente {parties.tenant}")
         return None
 
-    async def _accept_provider_heen(self, message: IncomingMessage, data: bytes, parties: Parties,
-                                    findings: list[Finding], retour: etree._Element) -> Answer:
-        """Journal the heenbericht on the tenant's inbox and its retour on the provider's queue, in one transaction."""
+    async def _decide_provider_heen(self, message: IncomingMessage, data: bytes, parties: Parties,
+                                    findings: list[Finding]) -> Decision:
+        """After the rules: the retour goes on the provider's queue either way, the heenbericht on the tenant's inbox
+        unless a finding rejects it."""
+        retour = await self._work(data, build_retour, message.root, retour_codes(message.root, findings),
+                                  registry=self.registry)
+        if rejects_message(findings):
+            return self._rejection(message, data, Refusal(422, _finding_problems(findings)), parties, retour=retour)
         kind, header = message.message_type, message.header
         codes = retourcodes_of(retour)
         key = idempotency_key(kind.standard, header.afzender, header.identificatie, header.dagtekening)
         entry = message_entry(message, data, parties, self._served(parties), status=ACCEPTED,
                               queue=inbox_queue(parties.tenant), idempotency_key=key, retourcodes=codes,
                               events=((ACCEPTED, {"findings": _finding_details(findings)}),))
-        records = self._register_records(message.root, findings)
-        result = await self.store.append(entry, with_entries=[retour_entry(message, parties, retour)],
-                                         register=self._durable_rows(records))
-        if not result.created:
-            return await self._duplicate(result.id, data, kind)
-        await self._add_to_memory_register(records)
-        return Answer(202, {"id": result.id, "status": ACCEPTED, "retour_id": result.related_ids[0],
-                            "retourcodes": list(codes)}, ACCEPTED, kind)
+        return Decision(entry, [retour_entry(message, parties, retour)], self._register_rows(message.root, findings),
+                        answer=lambda result: Answer(202, {"id": result.id, "status": ACCEPTED,
+                                                           "retour_id": result.related_ids[0],
+                                                           "retourcodes": list(codes)}, ACCEPTED, kind))
 
     async def _accept_provider_retour(self, message: IncomingMessage, data: bytes, parties: Parties) -> Answer:
         """A 302/320 answers a message the tenant sent: it goes to the tenant's inbox and marks the original."""
@@ -231,30 +233,26 @@ class Pipeline:
         problems = await self._work(data, self.registry.problems, message.root, message.message_type)
         if problems:
             return await self._reject(message, data, Refusal(422, problems), parties)
-        async with self.rules.turn(message, tenant.gemeentecode):
-            findings = await self.rules.check(message, tenant.gemeentecode)
-            if rejects_message(findings):  # the backoffice hears it before the provider does
-                return await self._reject(message, data, Refusal(422, _finding_problems(findings)), parties)
-            return await self._accept_backoffice_heen(message, data, parties, findings)
+        return await self._check_and_journal(message, data, parties, tenant.gemeentecode,
+                                             self._decide_backoffice_heen)
 
-    async def _accept_backoffice_heen(self, message: IncomingMessage, data: bytes, parties: Parties,
-                                      findings: list[Finding]) -> Answer:
-        """Journal the 301/319 on the provider's outbound queue. Findings below 0001 (a record the provider may reject
-        in its retour, e.g. 9332) do not stop it: they are on the accepted event of its timeline and in the answer.
-        The register takes every record: the provider's retour, not the gateway, decides on them."""
+    async def _decide_backoffice_heen(self, message: IncomingMessage, data: bytes, parties: Parties,
+                                      findings: list[Finding]) -> Decision:
+        """After the rules: the 301/319 goes on the provider's outbound queue, unless a finding rejects it (the
+        backoffice then hears it before the provider does). Findings below 0001 (a record the provider may reject in
+        its retour, e.g. 9332) do not stop it: they are on the accepted event of its timeline and in the answer. The
+        register takes every record: the provider's retour, not the gateway, decides on them."""
+        if rejects_message(findings):
+            return self._rejection(message, data, Refusal(422, _finding_problems(findings)), parties)
         kind, header = message.message_type, message.header
         key = idempotency_key(kind.standard, header.afzender, header.identificatie, header.dagtekening)
         entry = message_entry(message, data, parties, self._served(parties), status=ACCEPTED,
                               queue=outbound_queue(kind.standard, parties.provider), idempotency_key=key,
                               events=((ACCEPTED, {"findings": _finding_details(findings)}),))
-        records = self._register_records(message.root)
-        result = await self.store.append(entry, register=self._durable_rows(records))
-        if not result.created:
-            return await self._duplicate(result.id, data, kind)
-        await self._add_to_memory_register(records)
-        return Answer(202, {"id": result.id, "status": ACCEPTED,
-                            "findings": [problem.as_dict() for problem in _finding_problems(findings)]},
-                      ACCEPTED, kind)
+        problems = [problem.as_dict() for problem in _finding_problems(findings)]
+        return Decision(entry, (), self._register_rows(message.root),
+                        answer=lambda result: Answer(202, {"id": result.id, "status": ACCEPTED,
+                                                           "findings": problems}, ACCEPTED, kind))
 
     def _xml_from_json(self, data: bytes) -> bytes | Refusal:
         """The XML of the JSON form (`json_mapping`), or why it cannot be read: 400 not JSON, 422 not the shape."""
@@ -284,19 +282,20 @@ class Pipeline:
                                                               f"a contract with gemeente {tenant.gemeentecode}")
         return None
 
-    # ── register of the rules across messages ──
+    # ── the rules and the journal ──
 
-    def _register_records(self, root: etree._Element, findings: Sequence[Finding] = ()) -> list:
-        """What an accepted message adds to the register; nothing to extract without one."""
-        return records_from_message(root, findings) if self.register is not None else []
+    async def _check_and_journal(self, message: IncomingMessage, data: bytes, parties: Parties, sender: str,
+                                 decide: Decide) -> Answer:
+        """The technical rules, then what `decide` makes of their findings, journaled in the same transaction."""
+        decision, result = await self.rules.check_and_append(
+            message, parties.tenant, sender, lambda findings: decide(message, data, parties, findings))
+        if not result.created:
+            return await self._duplicate(result.id, data, message.message_type)
+        return decision.answer(result)
 
-    def _durable_rows(self, records: list) -> list[RegisterRow]:
-        """A register in the store takes the message's records in the transaction that journals the message."""
-        return register_rows(records) if isinstance(self.register, StoreRegister) else []
-
-    async def _add_to_memory_register(self, records: list) -> None:
-        if self.register is not None and not isinstance(self.register, StoreRegister):
-            await self.register.add(records)
+    def _register_rows(self, root: etree._Element, findings: Sequence[Finding] = ()) -> list[RegisterRow]:
+        """What an accepted message adds to the register, in the transaction that journals it."""
+        return register_rows(records_from_message(root, findings)) if self.rules.with_register else []
 
     # ── journal ──
 
@@ -306,18 +305,26 @@ class Pipeline:
 
     async def _reject(self, message: IncomingMessage, data: bytes, refusal: Refusal, parties: Parties, *,
                       retour: etree._Element | None = None) -> Answer:
-        """Journal a refused message (no queue) so operators see it; a 0001 retour goes to the provider."""
+        decision = self._rejection(message, data, refusal, parties, retour=retour)
+        return decision.answer(await self.store.append(decision.entry, with_entries=decision.with_entries))
+
+    def _rejection(self, message: IncomingMessage, data: bytes, refusal: Refusal, parties: Parties, *,
+                   retour: etree._Element | None = None) -> Decision:
+        """A refused message is journaled (no queue) so operators see it; a 0001 retour goes to the provider."""
         # Lines and paths only: XSD messages quote values, which may be personal data.
         where = [{"line": problem.line, "path": problem.path} for problem in refusal.problems]
         entry = message_entry(message, data, parties, self._served(parties), status=REJECTED,
                               events=((REJECTED, {"http_status": refusal.status, "problems": where}),))
         with_entries = [retour_entry(message, parties, retour)] if retour is not None else []
-        result = await self.store.append(entry, with_entries=with_entries)
-        answer = _refused(refusal, message.message_type)
-        answer.body["id"] = result.id
-        if with_entries:
-            answer.body["retour_id"] = result.related_ids[0]
-        return answer
+
+        def answer(result: AppendResult) -> Answer:
+            refused = _refused(refusal, message.message_type)
+            refused.body["id"] = result.id
+            if with_entries:
+                refused.body["retour_id"] = result.related_ids[0]
+            return refused
+
+        return Decision(entry, with_entries, answer=answer)
 
     async def _duplicate(self, first_id: str, data: bytes, kind: MessageType) -> Answer:
         first = await self.store.get(first_id)
@@ -328,12 +335,6 @@ class Pipeline:
                            "with different content",
             }]}, "duplicate", kind)
         return Answer(200, {"id": first_id, "status": first.status, "duplicate": True}, "duplicate", kind)
-
-
-
-
-
-
 
 
 def _refusal(status: int, path: str, message: str) -> Refusal:

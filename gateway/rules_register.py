@@ -2,10 +2,10 @@
 
 The store knows the register's tables, not the rules' record classes: a record goes in as a `RegisterRow` of its
 fields (`register_rows`) and comes back from the row's fields. BSNs are stored as keyed hashes and sealed under
-the store's key ring (queues.register_ops), so a store without a key ring has no register (`store_register`).
+the store's key ring (queues.register_ops), so a store without a key ring has no register (`has_register`).
 
-The rows of an accepted message belong in the transaction that journals it:
-`await store.append(entry, with_entries=[...], register=register_rows(records))`.
+The rows of an accepted message belong in the transaction that journals it, as the `Appending` that the check
+returns to `Store.append_checked`: `Appending(entry, with_entries, register_rows(records))`.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from typing import Any
 from connectors.istandaarden.rules.register import (
     Antwoord, Bericht, Declaratie, Prestatie, Record, Start, Stop, Toewijzing, Verzoek,
 )
-from queues import Store, StoreError
+from queues import RegisterReader, Store, StoreError
 from queues.register_ops import RegisterRow
 
 log = logging.getLogger(__name__)
@@ -28,27 +28,29 @@ def register_rows(records: Iterable[Record]) -> list[RegisterRow]:
     return [RegisterRow(type(record).__name__.lower(), dict(vars(record))) for record in records]
 
 
-def store_register(store: Store) -> StoreRegister | None:
-    """The register in `store`; None (with a warning) when the store has no key ring to protect BSNs with."""
+def has_register(store: Store) -> bool:
+    """Whether `store` can keep the register: not without a key ring to protect BSNs with (said in a warning)."""
     try:
         store.register_keys()
     except StoreError as error:
         log.warning("the technical rules across messages are not checked: %s", error)
-        return None
-    return StoreRegister(store)
+        return False
+    return True
 
 
 class StoreRegister:
-    """Implements the rules' Register protocol on the store (InMemoryRegister is the reference)."""
+    """Implements the rules' Register protocol on the store (InMemoryRegister is the reference). It reads through
+    `reader` when given: inside `Store.append_checked`, in the transaction that appends (technical_rules.py)."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, reader: RegisterReader | None = None) -> None:
         self.store = store
+        self.reader = reader or store
 
     async def add(self, records: list[Record]) -> None:
         await self.store.add_to_register(register_rows(records))
 
     async def _records(self, cls: type, **where: Any) -> list[Any]:
-        return [cls(**row) for row in await self.store.register_rows(cls.__name__.lower(), where)]
+        return [cls(**row) for row in await self.reader.register_rows(cls.__name__.lower(), where)]
 
     async def message_seen(self, standard: str, message: str, afzender: str, identificatie: str) -> bool:
         return bool(await self._records(Bericht, standard=standard, message=message, afzender=afzender,

@@ -2,8 +2,8 @@
 
 `setup(app)` adds a cleanup context that opens the store (encrypting payloads when keys are configured),
 compiles every schema once (a broken schema directory stops start-up), and puts the store under `STORE_KEY` and
-the pipeline under `PIPELINE_KEY`, with the rules register set under `RULES_REGISTER_KEY` before start-up or else
-the store's own (which needs the key ring that protects its BSNs); `/readyz` checks the store. Route modules that
+the pipeline under `PIPELINE_KEY`, with the register of the rules across messages when the store has the key ring
+that protects its BSNs; `/readyz` checks the store. Route modules that
 need them list this module before themselves in `ROUTE_MODULES`.
 """
 from __future__ import annotations
@@ -16,14 +16,13 @@ from pathlib import Path
 from aiohttp import web
 
 from connectors.istandaarden import catalogue
-from connectors.istandaarden.rules import Register
 from connectors.istandaarden.schema_structure import message_root
 from connectors.istandaarden.validation import SchemaRegistry
 from gateway.appkeys import CONFIG_KEY, METRICS_KEY, READINESS_CHECKS_KEY, STORE_KEY
 from gateway.config import Config
 from gateway.pipeline import Pipeline
 from gateway.pipeline_metrics import PipelineMetrics
-from gateway.rules_register import store_register
+from gateway.rules_register import has_register
 from gateway.security import payload_codec
 from queues import RetryPolicy, Store, open_store
 
@@ -31,9 +30,6 @@ log = logging.getLogger(__name__)
 
 PIPELINE_KEY = web.AppKey("pipeline", Pipeline)
 PIPELINE_METRICS_KEY = web.AppKey("pipeline_metrics", PipelineMetrics)
-# The register of the rules across messages (`connectors.istandaarden.rules.Register`), set before start-up; without
-# one the pipeline checks only the rules that need nothing but the message and the outside lists.
-RULES_REGISTER_KEY = web.AppKey("rules_register", Register)
 
 
 def setup(app: web.Application) -> None:
@@ -77,8 +73,8 @@ async def message_services(app: web.Application):
     store = store_for(config)
     await store.start()
     app[STORE_KEY] = store
-    register = app.get(RULES_REGISTER_KEY) or store_register(store)
-    app[PIPELINE_KEY] = Pipeline(config, store, registry, app[PIPELINE_METRICS_KEY], register)
+    app[PIPELINE_KEY] = Pipeline(config, store, registry, app[PIPELINE_METRICS_KEY],
+                                 with_register=has_register(store))
     app[READINESS_CHECKS_KEY]["store"] = store.queue_stats
     log.info("store open, schemas compiled")
     try:

@@ -1,21 +1,23 @@
 """The technical rules (TR) of iWmo/iJw 3.2 as the pipeline runs them: the `RuleContext` of each tenant, the
-register of the rules across messages, and one sender's check+append at a time.
+register of the rules across messages, and one sender's check+append at a time, in the transaction that appends.
 
 A tenant's context has its products and tariffs from the config (converted once per tenant, not per message), the
 CBS gemeentecodes of the rules package and today's date (TR135).
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Awaitable, Callable
 from datetime import date
+from typing import TypeVar
 
 from connectors.istandaarden.reader import IncomingMessage
-from connectors.istandaarden.rules import Finding, Register, RuleContext, Tarief, check_message
+from connectors.istandaarden.rules import Finding, RuleContext, Tarief, check_message
 from gateway.config import Config, Tenant
-from gateway.keyed_locks import KeyedLocks
-from queues import Store
+from gateway.rules_register import StoreRegister
+from queues import Appending, AppendResult, RegisterReader, Store
+
+A = TypeVar("A", bound=Appending)
 
 
 class RuleContexts:
@@ -46,29 +48,28 @@ def _context(tenant: Tenant | None, today: date) -> RuleContext:
 
 
 class TechnicalRules:
-    """`register` None checks only what one message and the outside lists show."""
+    """`with_register` False checks only what one message and the outside lists show (a store without a key ring
+    keeps no register: `rules_register.has_register`)."""
 
-    def __init__(self, config: Config, store: Store, register: Register | None) -> None:
+    def __init__(self, config: Config, store: Store, with_register: bool) -> None:
         self.contexts = RuleContexts(config)
         self.store = store
-        self.register = register
-        self.locks = KeyedLocks()
+        self.with_register = with_register
 
-    async def check(self, message: IncomingMessage, tenant: str | None) -> list[Finding]:
-        """Every rule the catalogue has for this message type, with the lists of its tenant and the register."""
-        return await check_message(message.root, self.contexts.for_tenant(tenant), self.register)
-
-    @contextlib.asynccontextmanager
-    async def turn(self, message: IncomingMessage, sender: str) -> AsyncIterator[None]:
-        """The turn of this message's sender for its check and the append that writes the register: two messages
-        could otherwise both pass a rule on what the other adds (a DeclaratieNummer used twice, TR333). Those rules
-        read what the same sender sent before (its DeclaratieNummers, starts, ToewijzingNummers), so one lock per
-        standard and sender suffices: in this process, then in the store for the other processes on its database
-        (PostgreSQL). Without a register there is nothing to wait for."""
-        if self.register is None:
-            yield
-            return
+    async def check_and_append(self, message: IncomingMessage, tenant: str | None, sender: str,
+                               decide: Callable[[list[Finding]], Awaitable[A]]) -> tuple[A, AppendResult]:
+        """Check every rule the catalogue has for this message type, with the lists of its tenant and the register,
+        and append what `decide` makes of the findings, in one transaction (`Store.append_checked`) that no other
+        message of the same standard and sender enters before this one is journaled: two messages could otherwise
+        both pass a rule on what the other adds (a DeclaratieNummer used twice, TR333). Those rules read what the
+        same sender sent before (its DeclaratieNummers, starts, ToewijzingNummers), so one key per standard and
+        sender suffices. Without a register there is nothing to keep apart."""
+        context = self.contexts.for_tenant(tenant)
         kind = message.message_type
-        key = (kind.standard, kind.sender, sender)
-        async with self.locks.hold(key), self.store.exclusive("rules:" + ":".join(key)):
-            yield
+        key = ":".join(("rules", kind.standard, kind.sender, sender)) if self.with_register else None
+
+        async def check(reader: RegisterReader) -> A:
+            register = StoreRegister(self.store, reader) if self.with_register else None
+            return await decide(await check_message(message.root, context, register))
+
+        return await self.store.append_checked(key, check)

@@ -2,6 +2,7 @@
 
 Never imports `gateway` or `connectors`.
 """
+from .checked_append import Appending, RegisterReader
 from .codec import IdentityCodec, PayloadCodec
 from .errors import (
     LeaseLost, MessageNotFound, NotDeadLettered, SchemaVersionError, StateConflict, StoreError, StoreUnavailable,
@@ -16,8 +17,9 @@ from .statistics import AnswerTimeCount, MessageCount, PartnerDeliveries, Retour
 from .store import Store
 
 __all__ = [
-    "AnswerTimeCount", "AppendResult", "DeadLetter", "IdentityCodec", "LeaseLost", "LeasedMessage", "MessageCount",
-    "MessageEntry", "MessageNotFound", "MessageRecord", "NotDeadLettered", "PartnerDeliveries", "PayloadCodec",
-    "QueueStats", "RetourcodeCount", "RetryPolicy", "SchemaVersionError", "SearchFilters", "SearchPage",
-    "StateConflict", "Store", "StoreError", "StoreUnavailable", "TimelineEvent", "new_message_id", "open_store",
+    "AnswerTimeCount", "AppendResult", "Appending", "DeadLetter", "IdentityCodec", "LeaseLost", "LeasedMessage",
+    "MessageCount", "MessageEntry", "MessageNotFound", "MessageRecord", "NotDeadLettered", "PartnerDeliveries",
+    "PayloadCodec", "QueueStats", "RegisterReader", "RetourcodeCount", "RetryPolicy", "SchemaVersionError",
+    "SearchFilters", "SearchPage", "StateConflict", "Store", "StoreError", "StoreUnavailable", "TimelineEvent",
+    "new_message_id", "open_store",
 ]

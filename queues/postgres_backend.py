@@ -2,23 +2,23 @@
 
 Leasing takes rows with FOR UPDATE SKIP LOCKED, so concurrent consumers never get the same message; appends,
 nacks and replays NOTIFY on commit, and every process LISTENs to wake its waiting consumers. Migrations run at
-start under an advisory lock, so processes starting together migrate once; `exclusive(key)` holds a session
-advisory lock on a connection of a pool of its own, whose reset on release lets go of it.
+start under an advisory lock, so processes starting together migrate once. A write alone with a key
+(`Store.append_checked`) takes a transaction advisory lock, which the commit lets go of; the holders in one process
+wait for each other before they take a connection, so waiters never hold the whole pool.
 """
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
-from collections.abc import AsyncIterator
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import asyncpg
 
 from .errors import StoreError, StoreUnavailable
+from .keyed_locks import KeyedLocks
 from .schema import migrate
-from .sql import POSTGRES, Operation, Wake, numbered_placeholders
+from .sql import POSTGRES, Operation, Wake, awaited, numbered_placeholders, settle
 from .store import Store
 
 T = TypeVar("T")
@@ -63,7 +63,7 @@ class PostgresStore(Store):
         self._channel = f"ketenpoort_{schema or 'queues'}"
         self._settings = {"application_name": "ketenpoort"} | ({"search_path": schema} if schema else {})
         self._pool: asyncpg.Pool | None = None
-        self._lock_pool: asyncpg.Pool | None = None
+        self._turns = KeyedLocks()
         self._listener: asyncpg.Connection | None = None
 
     def __repr__(self) -> str:
@@ -77,12 +77,6 @@ class PostgresStore(Store):
             self._pool = await asyncpg.create_pool(
                 self.dsn, min_size=self.min_pool, max_size=self.max_pool, timeout=self.connect_timeout,
                 server_settings=self._settings, reset=_keep_session,
-            )
-            # Holders of `exclusive` locks wait for the main pool (their reads and append): a pool of their own,
-            # so they can never take every connection those need.
-            self._lock_pool = await asyncpg.create_pool(
-                self.dsn, min_size=0, max_size=self.max_pool, timeout=self.connect_timeout,
-                server_settings=self._settings, reset=_unlock_all,
             )
             self._listener = await self._connect()
             await self._listener.add_listener(self._channel, self._on_notification)
@@ -98,13 +92,12 @@ class PostgresStore(Store):
         listener, self._listener = self._listener, None
         if listener is not None:
             listener.terminate()
-        for pool in (self._pool, self._lock_pool):
-            if pool is not None:
-                try:
-                    await asyncio.wait_for(pool.close(), self.connect_timeout)
-                except TimeoutError:
-                    pool.terminate()
-        self._pool = self._lock_pool = None
+        pool, self._pool = self._pool, None
+        if pool is not None:
+            try:
+                await asyncio.wait_for(pool.close(), self.connect_timeout)
+            except TimeoutError:
+                pool.terminate()
 
     async def _connect(self) -> asyncpg.Connection:
         return await asyncpg.connect(self.dsn, timeout=self.connect_timeout, server_settings=self._settings)
@@ -121,9 +114,20 @@ class PostgresStore(Store):
             await connection.close()
 
     async def _write(self, operation: Operation[T]) -> T:
+        return await self._transaction(operation)
+
+    async def _write_alone(self, key: str | None, operation: Operation[T]) -> T:
+        if key is None:
+            return await self._transaction(operation)
+        async with self._turns.hold(key):
+            return await self._transaction(operation, lock=f"ketenpoort:{self.schema}:{key}")
+
+    async def _transaction(self, operation: Operation[T], lock: str | None = None) -> T:
         pool = self._started(operation)
         try:
             async with pool.acquire() as connection, connection.transaction():
+                if lock is not None:
+                    await connection.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", lock)
                 return await self._drive(connection, operation)
         except FAILURES as exc:
             raise self._describe(exc) from None
@@ -135,28 +139,6 @@ class PostgresStore(Store):
                 return await self._drive(connection, operation)
         except FAILURES as exc:
             raise self._describe(exc) from None
-
-    @contextlib.asynccontextmanager
-    async def exclusive(self, key: str) -> AsyncIterator[None]:
-        pool = self._lock_pool
-        if pool is None:
-            raise StoreError(f"{self!r} is not started")
-        lock_id = f"ketenpoort:{self.schema}:{key}"
-        try:
-            connection = await pool.acquire()
-        except FAILURES as exc:
-            raise self._describe(exc) from None
-        try:
-            try:
-                await connection.execute("SELECT pg_advisory_lock(hashtextextended($1, 0))", lock_id)
-            except FAILURES as exc:
-                raise self._describe(exc) from None
-            yield
-        finally:
-            try:  # the pool's reset unlocks; a failed reset closes the connection, which unlocks as well
-                await pool.release(connection)
-            except FAILURES as exc:
-                raise self._describe(exc) from None
 
     def _started(self, operation: Operation[Any]) -> asyncpg.Pool:
         if self._pool is None:
@@ -170,7 +152,10 @@ class PostgresStore(Store):
         try:
             step = next(operation)
             while True:
-                if isinstance(step, Wake):
+                if awaited(step):
+                    await settle(step)
+                    step = operation.send(None)
+                elif isinstance(step, Wake):
                     await connection.execute("SELECT pg_notify($1, $2)", self._channel, step.queue)
                     step = operation.send(None)
                 else:
@@ -202,14 +187,7 @@ class PostgresStore(Store):
 
 
 async def _keep_session(connection: asyncpg.Connection) -> None:
-    """The main pool's reset on release. asyncpg's own (RESET ALL, CLOSE ALL, UNLISTEN, unlock every advisory lock)
-    costs a round trip on every release, for session state these connections never get: they only run the
-    operations' queries; LISTEN and the session locks of `exclusive` use connections of their own. asyncpg still
-    rolls back a transaction left open before calling this."""
-
-
-async def _unlock_all(connection: asyncpg.Connection) -> None:
-    """The lock pool's reset on release: it is what lets go of the `exclusive` lock, in the round trip the release
-    makes anyway (asyncpg's own reset would too, with RESET ALL, CLOSE ALL and UNLISTEN these connections never
-    need)."""
-    await connection.execute("SELECT pg_advisory_unlock_all()")
+    """The pool's reset on release. asyncpg's own (RESET ALL, CLOSE ALL, UNLISTEN, unlock every advisory lock) costs
+    a round trip on every release, for session state these connections never get: they only run the operations'
+    queries, their advisory locks are the transaction's, and LISTEN uses a connection of its own. asyncpg still rolls
+    back a transaction left open before calling this."""

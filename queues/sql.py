@@ -1,11 +1,13 @@
 """What differs between the SQL of the two backends, and the steps an operation yields to its driver.
 
 Every store operation is written once, as a generator that yields `Query` and `Wake` steps and receives each query's
-rows back (see `operations.py`). The SQLite group-commit writer drives it synchronously inside its group transaction;
-the PostgreSQL backend drives it with asyncpg inside one transaction. Queries use `?` placeholders.
+rows back (the `*_ops.py` modules). The SQLite group-commit writer drives it inside its group transaction; the PostgreSQL
+backend drives it with asyncpg inside one transaction. Queries use `?` placeholders. A write operation may also yield
+what the check of `Store.append_checked` awaits besides its queries (`awaited`): the write drivers await it.
 """
 from __future__ import annotations
 
+import asyncio
 import functools
 import re
 from collections.abc import Generator, Sequence
@@ -30,6 +32,17 @@ class Wake:
 
 Step = Query | Wake
 Operation = Generator[Step, Any, T]
+
+
+def awaited(step: object) -> bool:
+    """Whether a step is a future the check of `Store.append_checked` awaits (or the bare yield of
+    `asyncio.sleep(0)`): the driver awaits it (`settle`) and sends None back."""
+    return step is None or isinstance(step, asyncio.Future)
+
+
+async def settle(step: asyncio.Future[Any] | None) -> None:
+    """Until the step is done; its result or exception goes to the check when the driver sends None back."""
+    await (asyncio.sleep(0) if step is None else asyncio.wait((step,)))
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,17 @@ The statements run on the event loop itself: they are short and CPU-bound, and o
 them would hand Python's GIL to the other thread and back, which cost more CPU than the statements. Only what waits
 for something else runs on the commit thread: COMMIT, which waits for the disk (synchronous=FULL), and BEGIN when
 another process holds the database's write lock.
+
+An operation of `Store.append_checked` runs the technical rules' check too, and may await a thread for a large
+message, with the group's transaction open; the group's later operations wait for it, and the event loop gets a turn
+whenever a group has kept it for `TIME_SLICE` seconds.
 """
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import sqlite3
+import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -21,7 +26,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import StoreError
-from .sql import Operation, Wake
+from .sql import Operation, Step, Wake, awaited, settle
+
+TIME_SLICE = 0.005
 
 
 def run_sync(connection: sqlite3.Connection, operation: Operation[Any], wakes: set[str]) -> Any:
@@ -29,13 +36,30 @@ def run_sync(connection: sqlite3.Connection, operation: Operation[Any], wakes: s
     try:
         step = next(operation)
         while True:
-            if isinstance(step, Wake):
-                wakes.add(step.queue)
-                step = operation.send(None)
-            else:
-                step = operation.send(connection.execute(step.sql, step.params).fetchall())
+            step = operation.send(_run_step(connection, step, wakes))
     except StopIteration as stop:
         return stop.value
+
+
+async def run_async(connection: sqlite3.Connection, operation: Operation[Any], wakes: set[str]) -> Any:
+    """`run_sync` for a write, which may also await what the check of `Store.append_checked` awaits."""
+    try:
+        step = next(operation)
+        while True:
+            if awaited(step):
+                await settle(step)
+                step = operation.send(None)
+            else:
+                step = operation.send(_run_step(connection, step, wakes))
+    except StopIteration as stop:
+        return stop.value
+
+
+def _run_step(connection: sqlite3.Connection, step: Step, wakes: set[str]) -> Any:
+    if isinstance(step, Wake):
+        wakes.add(step.queue)
+        return None
+    return connection.execute(step.sql, step.params).fetchall()
 
 
 @dataclass
@@ -50,7 +74,7 @@ class _Job:
 class GroupCommitWriter:
     """Writes through `connection` for the event loop it is created on. `describe` turns a sqlite3 error into the
     StoreError callers see; `on_commit` gets the queues to wake; `busy_timeout` is how long to wait for a write lock
-    another process holds; `max_group` bounds how long one group keeps the event loop."""
+    another process holds; `max_group` bounds how many operations wait for one commit."""
 
     def __init__(
         self,
@@ -111,8 +135,12 @@ class GroupCommitWriter:
         connection = self._connection
         try:
             await self._begin()
+            slice_started = time.perf_counter()
             for job in group:
-                self._run_in_savepoint(job)
+                await self._run_in_savepoint(job)
+                if time.perf_counter() - slice_started > TIME_SLICE:
+                    await asyncio.sleep(0)
+                    slice_started = time.perf_counter()
             await self._loop.run_in_executor(self._thread, connection.execute, "COMMIT")
             self.transactions += 1
             self.operations += len(group)
@@ -150,11 +178,11 @@ class GroupCommitWriter:
         finally:
             connection.execute("PRAGMA busy_timeout = 0")
 
-    def _run_in_savepoint(self, job: _Job) -> None:
+    async def _run_in_savepoint(self, job: _Job) -> None:
         connection = self._connection
         connection.execute("SAVEPOINT operation")
         try:
-            job.result = run_sync(connection, job.operation, job.wakes)
+            job.result = await run_async(connection, job.operation, job.wakes)
         except sqlite3.Error as exc:
             job.error = self._describe(exc)
         except Exception as exc:  # noqa: BLE001 - the caller gets its own error; the group goes on

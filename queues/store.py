@@ -6,15 +6,15 @@ operation (see sql.py) runs: `_write` in one durable transaction, `_read` in a r
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
 from . import audit_ops, journal_ops, payload_ops, queue_ops, register_ops, search, statistics
 from .audit import AuditEvent, AuditRecord, Verification
+from .checked_append import A, Appending, RegisterReader, checked_append
 from .codec import IdentityCodec, PayloadCodec
 from .encryption import EncryptingCodec
 from .errors import StoreError
@@ -71,6 +71,11 @@ class Store(ABC):
     async def _read(self, operation: Operation[T]) -> T:
         """Run a read-only `operation`."""
 
+    async def _write_alone(self, key: str | None, operation: Operation[T]) -> T:
+        """`_write`, alone among the writers with `key` in every process on this database (None: no key). SQLite's
+        writer needs nothing more: it runs one transaction at a time, holding the database's write lock."""
+        return await self._write(operation)
+
     async def _lookup(self, operation: Operation[T]) -> T:
         """Run a read-only `operation` that an index answers with a few rows (the register's look-ups, several per
         message); backends may run it where a look-up costs less than reaching their reader."""
@@ -91,10 +96,23 @@ class Store(ABC):
         """Journal `entry` (and enqueue it on `entry.queue`), plus `with_entries` (e.g. the retour it produced) and
         the `register` rows of the message, in one transaction. A with_entry without correlation_id gets the entry's
         id. A known idempotency key returns the first message's id with created=False and writes nothing."""
-        operation = journal_ops.append(entry, with_entries, self.clock(), self.codec)
-        if register:
-            operation = register_ops.with_rows(operation, register, self.register_keys())
-        return await self._write(operation)
+        return await self._write(self._append(Appending(entry, with_entries, register)))
+
+    async def append_checked(
+        self, key: str | None, check: Callable[[RegisterReader], Awaitable[A]]
+    ) -> tuple[A, AppendResult]:
+        """Run `check`, then append the `Appending` it returns, in one transaction, alone among the holders of `key`
+        in every process on this database (checked_append.py): the check reads the register through the reader it
+        gets and sees what earlier holders appended. Returns what the check returned and the append's result; an
+        exception from the check appends nothing and reaches the caller."""
+        operation = checked_append(check, RegisterReader(self.register_keys), self._append)
+        return await self._write_alone(key, operation)
+
+    def _append(self, appending: Appending) -> Operation[AppendResult]:
+        operation = journal_ops.append(appending.entry, appending.with_entries, self.clock(), self.codec)
+        if appending.register:
+            operation = register_ops.with_rows(operation, appending.register, self.register_keys())
+        return operation
 
     async def record_event(self, message_id: str, event: str, detail: Mapping[str, Any] | None = None) -> None:
         await self._write(journal_ops.record_event(message_id, event, detail, self.clock()))
@@ -236,12 +254,6 @@ class Store(ABC):
             rewritten, after = rewritten + count, last
 
     # the register of the technical rules across messages (register_ops.py)
-
-    def exclusive(self, key: str) -> contextlib.AbstractAsyncContextManager[None]:
-        """Run a block alone among the holders of `key` in every process on this database: a check against the
-        register and the append that writes it. SQLite has one writing process, whose callers serialise themselves,
-        so here it is free; PostgreSQL takes a database lock."""
-        return contextlib.nullcontext()
 
     def register_keys(self) -> BsnKeys:
         """The key ring that keeps the register's BSNs out of sight: the payload codec's. Raises StoreError when

@@ -7,8 +7,8 @@ import dataclasses
 import aiohttp
 import pytest
 from gateway_support import (
-    DEN_HELDER_TOKEN, PROVIDER_AGB, GatewayClient, addressed, example_path, running_gateway, store_of,
-    with_den_helder_backoffice,
+    DEN_HELDER_TOKEN, PROVIDER_AGB, addressed, example_path, running_gateway, store_of, with_den_helder_backoffice,
+    with_key_ring,
 )
 from istandaarden_examples import KNOWN_INVALID, example_params
 from lxml import etree
@@ -16,11 +16,8 @@ from lxml import etree
 from connectors.istandaarden import catalogue, json_mapping
 from connectors.istandaarden.header import read_header
 from connectors.istandaarden.retour import build_retour
-from connectors.istandaarden.rules import InMemoryRegister
 from connectors.istandaarden.validation import SchemaRegistry
-from gateway.app import create_app
-from gateway.server import start_server
-from gateway.services import RULES_REGISTER_KEY
+from gateway.rules_register import StoreRegister
 
 REGISTRY = SchemaRegistry()
 # Valid by the XSD, rejected by a technical rule: JW323 has Prestatie RN004 twice in one Client (TR101, 0001).
@@ -300,17 +297,11 @@ def test_the_examples_cover_every_heenbericht_a_provider_sends(reference_dir):
                      and m.direction == catalogue.HEEN}
 
 
-async def test_the_rules_register_set_on_the_app_learns_from_accepted_messages(gateway_config, dev_pki):
-    register = InMemoryRegister()
-    app = create_app(gateway_config)
-    app[RULES_REGISTER_KEY] = register
-    server = await start_server(app, gateway_config.gateway)
-    try:
-        client = GatewayClient(server.base_url.replace("127.0.0.1", "localhost"), dev_pki.ca_cert)
-        data = addressed(example_path("WMO315"))
+async def test_the_rules_register_in_the_store_learns_from_accepted_messages(gateway_config, dev_pki, tmp_path):
+    data = addressed(example_path("WMO315"))
+    async with running_gateway(with_key_ring(gateway_config, tmp_path), dev_pki.ca_cert) as (client, app):
         assert (await client.send(dev_pki.provider, "iwmo", data)).status == 202
-    finally:
-        await server.stop()
-    identificatie = read_header(etree.fromstring(data)).identificatie
-    assert await register.message_seen("iwmo", "WMO315", PROVIDER_AGB, identificatie)
-    assert await register.verzoeken("iwmo", PROVIDER_AGB, tenant="0448")
+        register = StoreRegister(store_of(app))
+        identificatie = read_header(etree.fromstring(data)).identificatie
+        assert await register.message_seen("iwmo", "WMO315", PROVIDER_AGB, identificatie)
+        assert await register.verzoeken("iwmo", PROVIDER_AGB, tenant="0448")

@@ -7,12 +7,10 @@ import dataclasses
 import uuid
 
 import pytest
-from gateway_support import PROVIDER_AGB, addressed, example_path, running_gateway, store_of, with_key_ring
+from gateway_support import addressed, example_path, running_gateway, store_of, with_key_ring
 from lxml import etree
 
 from gateway.config import parse_config
-from gateway.keyed_locks import KeyedLocks
-from gateway.services import PIPELINE_KEY
 
 PRODUCT_NOT_LISTED, TARIFF_NOT_CONTRACTUAL, DECLARATIENUMMER_USED = "S329", "0611", "9333"
 # Texel lists one of the two ProductCodes of the WMO323 example, and a tariff for it that differs from the 1250
@@ -109,39 +107,18 @@ async def test_concurrent_declaraties_with_one_declaratienummer_are_accepted_onc
         assert [answer.status for answer in answers] == [202] * 6, [answer.body for answer in answers]
         fresh = [answer for answer in answers if DECLARATIENUMMER_USED not in answer.body["retourcodes"]]
         assert len(fresh) == 1
-        assert len(app[PIPELINE_KEY].rules.locks) == 0  # nobody holds or waits: no lock kept behind
 
 
-async def test_keyed_locks_serialise_one_key_and_keep_nothing_afterwards():
-    locks = KeyedLocks()
-    inside: list[str] = []
-    overlaps: list[tuple[str, str]] = []
-    release = asyncio.Event()
-
-    async def work(key: str, name: str) -> None:
-        async with locks.hold(key):
-            overlaps.extend((other, name) for other in inside if other.startswith(key))
-            inside.append(name)
-            await release.wait()
-            inside.remove(name)
-
-    tasks = [asyncio.create_task(work(key, f"{key}{index}")) for key in ("a", "b") for index in range(3)]
-    await asyncio.sleep(0)
-    await asyncio.sleep(0)
-    assert sorted(inside) == ["a0", "b0"] and len(locks) == 2  # one per key inside, the others wait
-    release.set()
-    await asyncio.gather(*tasks)
-    assert overlaps == [] and len(locks) == 0
-
-
-async def test_keyed_locks_forget_a_key_whose_holder_failed():
-    locks = KeyedLocks()
-    with pytest.raises(RuntimeError):
-        async with locks.hold(("iwmo", PROVIDER_AGB)):
-            raise RuntimeError("the check failed")
-    assert len(locks) == 0
-    async with locks.hold(("iwmo", PROVIDER_AGB)):  # and the key can be taken again
-        assert len(locks) == 1
+async def test_two_gateways_on_one_sqlite_file_accept_a_declaratienummer_once(gateway_config, dev_pki, tmp_path):
+    """Two gateways with stores of their own share only the file: its write lock keeps the check+append apart."""
+    config = with_key_ring(gateway_config, tmp_path)
+    nummer = f"DN{uuid.uuid4().hex[:8]}"
+    async with running_gateway(config, dev_pki.ca_cert) as (one, _), running_gateway(config, dev_pki.ca_cert) as (
+            two, _):
+        answers = await asyncio.gather(*(client.send(dev_pki.provider, "iwmo", declaratie("0448", nummer))
+                                         for client in (one, two) * 3))
+    assert [answer.status for answer in answers] == [202] * 6, [answer.body for answer in answers]
+    assert len([answer for answer in answers if DECLARATIENUMMER_USED not in answer.body["retourcodes"]]) == 1
 
 
 @pytest.mark.postgres

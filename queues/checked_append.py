@@ -1,0 +1,67 @@
+"""A check and the append it decides on, in one write transaction (`Store.append_checked`).
+
+The technical rules across messages read the register, and the message they accept writes to it: two messages
+checked side by side could both pass a rule on what the other adds (a DeclaratieNummer used twice, TR333). A check
+that runs inside the write transaction reads what every earlier holder of its key appended, committed or not yet,
+and no other holder of that key reads or writes until this transaction ends. The wait for the commit (the fsync)
+then holds up nobody: the next check runs in the same transaction or the next one.
+
+The check is a coroutine. Its register reads are steps of the transaction's operation: `RegisterReader.register_rows`
+awaits the query, which goes up to the backend's driver, and the driver sends the rows back, just as asyncio's Task
+drives a coroutine that awaits a future. A future the check awaits itself (work in a thread, for a large message)
+goes up the same way and the driver awaits it, with the transaction open.
+"""
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Generator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from . import register_ops
+from .model import AppendResult, MessageEntry
+from .register_ops import BsnKeys, RegisterRow
+from .sql import Operation
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Appending:
+    """What `Store.append` takes, as one value: what a check decided to journal."""
+
+    entry: MessageEntry
+    with_entries: Sequence[MessageEntry] = ()
+    register: Sequence[RegisterRow] = ()
+
+
+A = TypeVar("A", bound=Appending)
+
+
+class _Steps:
+    """An operation awaited inside a check: its queries go to the driver of the transaction."""
+
+    def __init__(self, operation: Operation[T]) -> None:
+        self.operation = operation
+
+    def __await__(self) -> Generator[Any, Any, Any]:
+        return (yield from self.operation)
+
+
+class RegisterReader:
+    """The register as a check reads it: inside the transaction of `Store.append_checked`."""
+
+    def __init__(self, keys: Callable[[], BsnKeys]) -> None:
+        self._keys = keys
+
+    async def register_rows(self, kind: str, where: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """As `Store.register_rows`, with what earlier checks in this transaction appended."""
+        return await _Steps(register_ops.select(kind, where, self._keys()))
+
+
+def checked_append(
+    check: Callable[[RegisterReader], Awaitable[A]],
+    reader: RegisterReader,
+    append: Callable[[Appending], Operation[AppendResult]],
+) -> Operation[tuple[A, AppendResult]]:
+    appending = yield from check(reader).__await__()
+    return appending, (yield from append(appending))

@@ -1,0 +1,130 @@
+"""`Store.append_checked`: a check and the append it decides on in one transaction, alone among the holders of its
+key in every process on the database. The check is the technical rules' (TR333: a DeclaratieNummer used twice),
+modelled here by a Bericht row that may be appended once."""
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from queues import Appending, RegisterReader
+from queues.encryption import EncryptingCodec, KeyRing
+from store_helpers import entry
+from test_register import bericht
+
+KEY = "rules:iwmo:aanbieder:12345678"
+
+
+async def first_time(reader: RegisterReader, identificatie: str = "T1") -> Appending:
+    """Accept the Bericht once: later checks find its row and reject."""
+    if await reader.register_rows("bericht", {"identificatie": identificatie}):
+        return Appending(entry(status="rejected", queue=None))
+    return Appending(entry(status="accepted"), register=[bericht(identificatie)])
+
+
+@pytest.fixture
+def codec():
+    return EncryptingCodec(KeyRing.generate())
+
+
+async def test_concurrent_checks_of_one_key_accept_once_also_from_two_processes(database, codec):
+    first, second = await database.open(payload_codec=codec), await database.open(payload_codec=codec)
+    results = await asyncio.gather(*(store.append_checked(KEY, first_time) for store in (first, second) * 4))
+    assert sorted(appending.entry.status for appending, _ in results) == ["accepted"] + ["rejected"] * 7
+    assert all(result.created for _, result in results)
+    assert len(await first.register_rows("bericht", {"identificatie": "T1"})) == 1
+    assert await second.count() == 8
+
+
+async def test_a_check_that_fails_appends_nothing_and_the_next_one_goes_on(database, codec):
+    store = await database.open(payload_codec=codec)
+
+    async def failing(reader: RegisterReader) -> Appending:
+        await reader.register_rows("bericht", {"identificatie": "T1"})
+        raise RuntimeError("the check failed")
+
+    with pytest.raises(RuntimeError, match="the check failed"):
+        await store.append_checked(KEY, failing)
+    async with asyncio.timeout(10):
+        appending, result = await store.append_checked(KEY, first_time)
+    assert appending.entry.status == "accepted" and result.created
+    assert await store.count() == 1
+
+
+async def test_a_check_awaits_a_thread_and_hears_of_its_failure(database, codec):
+    store = await database.open(payload_codec=codec)
+
+    def large_message_work() -> None:
+        raise ValueError("the retour could not be built")
+
+    async def with_a_thread(reader: RegisterReader) -> Appending:
+        assert await asyncio.to_thread(sum, (1, 2)) == 3
+        await asyncio.sleep(0)
+        try:
+            await asyncio.to_thread(large_message_work)
+        except ValueError as error:
+            return Appending(entry(status="rejected", queue=None, meta={"why": str(error)}))
+        raise AssertionError("the thread's failure did not reach the check")
+
+    appending, result = await store.append_checked(KEY, with_a_thread)
+    assert (await store.get(result.id)).meta["why"] == "the retour could not be built"
+
+
+async def test_without_a_key_ring_a_check_that_reads_the_register_fails_and_one_that_does_not_appends(database):
+    store = await database.open()
+
+    async def plain(reader: RegisterReader) -> Appending:
+        return Appending(entry(status="accepted"))
+
+    with pytest.raises(Exception, match="no key ring"):
+        await store.append_checked(None, first_time)
+    _, result = await store.append_checked(None, plain)
+    assert result.created and await store.count() == 1
+
+
+async def test_on_sqlite_checks_of_one_key_share_a_commit(sqlite_database, codec):
+    """The check runs inside the group's transaction: the next holder of the key need not wait for the fsync."""
+    store = await sqlite_database.open(payload_codec=codec)
+    before = store.group_commit_stats()
+    results = await asyncio.gather(*(store.append_checked(KEY, first_time) for _ in range(6)))
+    after = store.group_commit_stats()
+    assert [appending.entry.status for appending, _ in results] == ["accepted"] + ["rejected"] * 5
+    assert (after["transactions"] - before["transactions"], after["operations"] - before["operations"]) == (1, 6)
+
+
+async def waiting_for_the_lock(database, key: str) -> None:
+    """Until PostgreSQL shows a session waiting for the advisory lock of `key` (at most 20 s)."""
+    lock_id = f"ketenpoort:{database.options['schema']}:{key}"
+    for _ in range(1000):
+        [(waiting,)] = await database.rows(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+            "AND ((classid::bigint << 32) | objid::bigint) = hashtextextended(?, 0)", lock_id)
+        if waiting:
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no session waits for the lock of {key}")
+
+
+@pytest.mark.postgres
+async def test_on_postgresql_a_second_process_waits_for_the_key_and_other_keys_go_on(postgres_database, codec):
+    first, second = (await postgres_database.open(payload_codec=codec),
+                     await postgres_database.open(payload_codec=codec))
+    inside, leave = asyncio.Event(), asyncio.Event()
+
+    async def holding(reader: RegisterReader) -> Appending:
+        inside.set()
+        await leave.wait()
+        return await first_time(reader)
+
+    holder = asyncio.create_task(first.append_checked(KEY, holding))
+    await inside.wait()
+    async def of_another_sender(reader: RegisterReader) -> Appending:
+        return await first_time(reader, "T2")
+
+    other_key = await second.append_checked("rules:iwmo:aanbieder:87654321", of_another_sender)
+    assert other_key[0].entry.status == "accepted"  # not held up
+    waiter = asyncio.create_task(second.append_checked(KEY, first_time))
+    await waiting_for_the_lock(postgres_database, KEY)
+    leave.set()
+    assert (await holder)[0].entry.status == "accepted"
+    assert (await waiter)[0].entry.status == "rejected"  # it read after the holder's commit
