@@ -1,10 +1,9 @@
 """The default backend: one SQLite file in WAL mode with synchronous=FULL.
 
 Writes go through one connection with group commit (sqlite_writer.py): their statements run on the event loop,
-their COMMIT on a thread. Reads go through one reader thread with its own connection, which WAL lets read while the
-writer writes; the event loop itself runs the look-ups that an index answers with a few rows (`_lookup`: the
-register's, several per message), on a connection of its own: for those a hop to the reader thread and back costs
-more than the query.
+their COMMIT on a thread; the technical rules' register look-ups, several per message, are statements of the write
+that journals the message (`Store.append_checked`). Reads go through one reader thread with its own connection,
+which WAL lets read while the writer writes.
 """
 from __future__ import annotations
 
@@ -46,7 +45,6 @@ class SqliteStore(Store):
         self._writer: GroupCommitWriter | None = None
         self._reader_thread: ThreadPoolExecutor | None = None
         self._reader: sqlite3.Connection | None = None
-        self._looker: sqlite3.Connection | None = None  # the event loop's, for `_lookup`
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"
@@ -62,15 +60,11 @@ class SqliteStore(Store):
             await self._writer.submit(migrate(SQLITE, f"SQLite database {self.path}", allowed=self.migrate))
             self._reader_thread = ThreadPoolExecutor(1, thread_name_prefix="ketenpoort-sqlite-reader")
             self._reader = await loop.run_in_executor(self._reader_thread, self._connect, True)
-            self._looker = await asyncio.to_thread(self._connect, True)
         except BaseException:
             await self.close()
             raise
 
     async def close(self) -> None:
-        looker, self._looker = self._looker, None
-        if looker is not None:
-            looker.close()
         writer, self._writer = self._writer, None
         if writer is not None:
             await writer.close()
@@ -93,14 +87,8 @@ class SqliteStore(Store):
             raise StoreError(f"{self!r} is not started")
         return await asyncio.get_running_loop().run_in_executor(self._reader_thread, self._run_read, operation)
 
-    async def _lookup(self, operation: Operation[T]) -> T:
-        if self._looker is None:
-            operation.close()
-            raise StoreError(f"{self!r} is not started")
-        return self._run_read(operation, self._looker)
-
-    def _run_read(self, operation: Operation[T], connection: sqlite3.Connection | None = None) -> T:
-        connection = connection or self._reader
+    def _run_read(self, operation: Operation[T]) -> T:
+        connection = self._reader
         assert connection is not None
         try:
             connection.execute("BEGIN")

@@ -76,11 +76,6 @@ class Store(ABC):
         writer needs nothing more: it runs one transaction at a time, holding the database's write lock."""
         return await self._write(operation)
 
-    async def _lookup(self, operation: Operation[T]) -> T:
-        """Run a read-only `operation` that an index answers with a few rows (the register's look-ups, several per
-        message); backends may run it where a look-up costs less than reaching their reader."""
-        return await self._read(operation)
-
     async def __aenter__(self) -> Store:
         await self.start()
         return self
@@ -270,7 +265,7 @@ class Store(ABC):
     async def register_rows(self, kind: str, where: Mapping[str, Any]) -> list[dict[str, Any]]:
         """The register rows of `kind` whose fields equal the values in `where` (None: any), in the order added;
         rejected Prestaties are left out. Raises ValueError for an unknown kind or field."""
-        return await self._lookup(register_ops.select(kind, where, self.register_keys()))
+        return await self._read(register_ops.select(kind, where, self.register_keys()))
 
     # audit trail
 
