@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
+from copy import deepcopy as copy_element
 
 import pytest
 from gateway_support import addressed, example_path, running_gateway, store_of, with_key_ring
 from lxml import etree
 
 from gateway.config import parse_config
+from gateway.pipeline import INLINE_BYTES
 
 PRODUCT_NOT_LISTED, TARIFF_NOT_CONTRACTUAL, DECLARATIENUMMER_USED = "S329", "0611", "9333"
 # Texel lists one of the two ProductCodes of the WMO323 example, and a tariff for it that differs from the 1250
@@ -136,3 +138,27 @@ async def test_two_gateway_processes_on_one_postgresql_database_accept_a_declara
                                          for client in (one, two) * 3))
     assert [answer.status for answer in answers] == [202] * 6, [answer.body for answer in answers]
     assert sum(DECLARATIENUMMER_USED not in answer.body["retourcodes"] for answer in answers) == 1
+
+
+async def test_a_declaratie_too_large_to_check_inline_is_checked_and_answered(gateway_config, dev_pki, tmp_path):
+    """Above `INLINE_BYTES` the retour is built in a thread, with the check's transaction open: a Declaratie of a
+    hundred more Prestaties (each its own ToewijzingNummer, the total adjusted) gets its 202 and its retour."""
+    root = etree.fromstring(declaratie("0448", f"DN{uuid.uuid4().hex[:8]}"))
+    prestaties = root.find(".//{*}Client/{*}Prestaties")
+    first = prestaties.find("{*}Prestatie")
+    for number in range(100):
+        copy = copy_element(first)
+        copy.find("{*}ProductReferentie/{*}ReferentieNummer").text = f"RN{number:04}"
+        copy.find("{*}ToewijzingNummer").text = f"{30000 + number}"
+        prestaties.append(copy)
+    total = root.find("{*}Declaratie/{*}TotaalIngediendBedrag/{*}TotaalBedrag")
+    total.text = str(int(total.text) + 100 * int(first.findtext("{*}IngediendBedrag/{*}Bedrag")))
+    data = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    assert len(data) > INLINE_BYTES
+    async with running_gateway(with_key_ring(gateway_config, tmp_path), dev_pki.ca_cert) as (client, _app):
+        sent = await client.send(dev_pki.provider, "iwmo", data)
+        assert sent.status == 202, [error["message"][:70] for error in sent.body["errors"]]
+        [retour] = await client.pull(dev_pki.provider, "/istandaarden/iwmo/retour")
+    assert retour["id"] == sent.body["retour_id"]
+    prestaties_in_retour = etree.fromstring(retour["xml"].encode()).findall(".//{*}Prestatie")
+    assert len(prestaties_in_retour) == len(root.findall(".//{*}Prestatie"))
