@@ -185,7 +185,8 @@ class GroupCommitWriter:
             job.result = await run_async(connection, job.operation, job.wakes)
         except sqlite3.Error as exc:
             job.error = self._describe(exc)
-        except Exception as exc:  # noqa: BLE001 - the caller gets its own error; the group goes on
+        except (Exception, asyncio.CancelledError) as exc:  # noqa: BLE001 - the group goes on
+            # The caller gets its own error, also when a future its check awaited was cancelled.
             job.error = exc
         if job.error is not None:
             connection.execute("ROLLBACK TO operation")

@@ -51,6 +51,25 @@ async def test_a_check_that_fails_appends_nothing_and_the_next_one_goes_on(datab
     assert await store.count() == 1
 
 
+async def test_a_check_cancelled_inside_fails_alone(database, codec):
+    """A future the check awaits is cancelled (its thread's executor went away): that check fails, the store goes
+    on with the others."""
+    store = await database.open(payload_codec=codec)
+
+    async def cancelled_inside(reader: RegisterReader) -> Appending:
+        future = asyncio.get_running_loop().create_future()
+        future.cancel()
+        await future
+        raise AssertionError("a cancelled future returned")
+
+    async with asyncio.timeout(10):
+        outcomes = await asyncio.gather(store.append_checked(KEY, cancelled_inside),
+                                        store.append_checked(KEY, first_time), return_exceptions=True)
+    assert isinstance(outcomes[0], asyncio.CancelledError)
+    assert outcomes[1][0].entry.status == "accepted"
+    assert await store.count() == 1
+
+
 async def test_a_check_awaits_a_thread_and_hears_of_its_failure(database, codec):
     store = await database.open(payload_codec=codec)
 
