@@ -1,5 +1,6 @@
 """The iWmo/iJw message path, top to bottom: receive → safe parse → identify → authorise → validate (XSD) →
-rules (TR) → journal+enqueue (one transaction) → answer.
+rules (TR) → journal+enqueue → answer; the rules run inside the transaction that journals and enqueues, so the rules
+across messages see every message journaled before (`TechnicalRules.check_and_append`).
 
 The journal's entries, queue names and statuses: `gateway.journal_entries`.
 
@@ -62,7 +63,7 @@ class Decision(Appending):
     answer: Callable[[AppendResult], Answer]
 
 
-Decide = Callable[[IncomingMessage, bytes, "Parties", list[Finding]], Awaitable[Decision]]
+Decide = Callable[[IncomingMessage, bytes, Parties, list[Finding]], Awaitable[Decision]]
 
 
 @dataclass(frozen=True)
