@@ -8,7 +8,9 @@ Without --rate the capacity is measured first (a 20 s closed loop, the consumers
 of the run (after the first minute's warm-up, at most a quarter of a short run) with the last third:
 RSS growth and p99 growth. `--check` exits 1 when the run is not flat: RSS grew more than 25 %, or the last third's
 median p99 is over twice the first third's plus 20 ms, or answers other than 2xx came. Ends with
-`RESULT flat=1|0 rate=... rss_first_mb=... rss_last_mb=... p99_first_ms=... p99_last_ms=...`.
+`RESULT flat=1|0 rate=... rss_first_mb=... rss_last_mb=... p99_first_ms=... p99_last_ms=...`. Before it, the
+gateway's warnings: a write transaction slower than a second is one, with the time it spent waiting to begin,
+running and committing (the fsync).
 """
 from __future__ import annotations
 
@@ -31,6 +33,7 @@ from workload import templates  # noqa: E402
 CAPACITY_SECONDS = 20
 MAX_RSS_GROWTH = 0.25
 MAX_P99_FACTOR, P99_SLACK_MS = 2.0, 20.0
+MAX_WARNINGS_SHOWN = 20
 
 
 async def soak(store_url: str | None, args: argparse.Namespace) -> dict:
@@ -69,9 +72,12 @@ async def soak(store_url: str | None, args: argparse.Namespace) -> dict:
             load.wait()
             done.set()
             deliveries = await consumers
+            warnings = [line for line in gateway.log.read_text(errors="replace").splitlines() if " WARNING " in line]
     print(f"{summary['messages']} messages, answers {summary['statuses']}; consumers got {len(deliveries.times)}, "
           f"{deliveries.twice} more than once")
-    return verdict(rows, summary, rate, args.interval)
+    print(f"gateway warnings (slow writes among them): {len(warnings)}", *warnings[:MAX_WARNINGS_SHOWN],
+          sep="\n  ")
+    return verdict(rows, summary, rate, args.interval) | {"gateway_warnings": len(warnings)}
 
 
 def verdict(rows: list[dict], summary: dict, rate: float, interval: float) -> dict:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from collections.abc import Callable
 from pathlib import Path
 
 from aiohttp import web
@@ -25,6 +26,7 @@ from gateway.pipeline_metrics import PipelineMetrics
 from gateway.rules_register import has_register
 from gateway.security import payload_codec
 from queues import RetryPolicy, Store, open_store
+from queues.model import WriteTiming
 
 log = logging.getLogger(__name__)
 
@@ -51,13 +53,13 @@ def _registry(directories: tuple[tuple[str, Path], ...], root: Path) -> SchemaRe
     return SchemaRegistry(dict(directories), schemas_dir=root)
 
 
-def store_for(config: Config) -> Store:
+def store_for(config: Config, write_observer: Callable[[WriteTiming], None] | None = None) -> Store:
     """The store of `[storage]`, not started yet; its retry policy is `[delivery]`'s."""
     delivery = config.delivery
     codec = payload_codec(config)
     retry = RetryPolicy(max_attempts=delivery.max_attempts, base_delay_seconds=delivery.backoff_base,
                         max_delay_seconds=delivery.backoff_max)
-    return open_store(config.storage.url, payload_codec=codec, retry=retry)
+    return open_store(config.storage.url, payload_codec=codec, retry=retry, write_observer=write_observer)
 
 
 def _compile_schemas(registry: SchemaRegistry) -> None:
@@ -70,7 +72,7 @@ async def message_services(app: web.Application):
     config = app[CONFIG_KEY]
     registry = schema_registry(config)
     await asyncio.to_thread(_compile_schemas, registry)
-    store = store_for(config)
+    store = store_for(config, app[PIPELINE_METRICS_KEY].observe_write)
     await store.start()
     app[STORE_KEY] = store
     app[PIPELINE_KEY] = Pipeline(config, store, registry, app[PIPELINE_METRICS_KEY],

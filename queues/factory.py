@@ -14,7 +14,8 @@ def open_store(url: str, **options: Any) -> Store:
       options `busy_timeout`, `min_free_bytes`, `migrate`.
     - `postgresql://user@host:port/database[?schema=NAME]` (or `postgres://`): PostgresStore, options `schema`
       (also from the URL), `min_pool`, `max_pool`, `connect_timeout`, `migrate`.
-    Both take `payload_codec`, `retry` (a RetryPolicy), `clock` and `poll_interval`.
+    Both take `payload_codec`, `retry` (a RetryPolicy), `clock`, `poll_interval`, `write_observer` and
+    `slow_write_seconds` (see `Store`).
     """
     scheme = urlsplit(url).scheme
     if scheme == "sqlite":

@@ -49,6 +49,27 @@ class MessageEntry:
 
 
 @dataclass(frozen=True)
+class WriteTiming:
+    """One write transaction, for metrics and slow-write warnings: how many operations it held (a SQLite group
+    commit holds several), and the seconds spent waiting to begin (a write lock another process holds, or a free
+    PostgreSQL connection and lock), running the operations (their statements and checks) and committing (the
+    fsync)."""
+
+    operations: int
+    waiting: float
+    running: float
+    committing: float
+
+    @property
+    def seconds(self) -> float:
+        return self.waiting + self.running + self.committing
+
+    def describe(self) -> str:
+        return (f"a transaction of {self.operations} write(s) took {self.seconds:.2f} s: {self.waiting:.2f} s "
+                f"waiting to begin, {self.running:.2f} s running, {self.committing:.2f} s committing")
+
+
+@dataclass(frozen=True)
 class AppendResult:
     """`created` is False when the idempotency key was known: `id` is then the first message's id and nothing
     was written. `related_ids` are the ids of the `with_entries`, in order (empty when not created)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import time
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -17,6 +18,7 @@ import asyncpg
 
 from .errors import StoreError, StoreUnavailable
 from .keyed_locks import KeyedLocks
+from .model import WriteTiming
 from .schema import migrate
 from .sql import POSTGRES, Operation, Wake, awaited, numbered_placeholders, settle
 from .store import Store
@@ -119,18 +121,27 @@ class PostgresStore(Store):
     async def _write_alone(self, key: str | None, operation: Operation[T]) -> T:
         if key is None:
             return await self._transaction(operation)
+        started = time.perf_counter()
         async with self._turns.hold(key):
-            return await self._transaction(operation, lock=f"ketenpoort:{self.schema}:{key}")
+            return await self._transaction(operation, f"ketenpoort:{self.schema}:{key}", started)
 
-    async def _transaction(self, operation: Operation[T], lock: str | None = None) -> T:
+    async def _transaction(self, operation: Operation[T], lock: str | None = None,
+                           started: float | None = None) -> T:
         pool = self._started(operation)
+        started = time.perf_counter() if started is None else started
         try:
-            async with pool.acquire() as connection, connection.transaction():
-                if lock is not None:
-                    await connection.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", lock)
-                return await self._drive(connection, operation)
+            async with pool.acquire() as connection:
+                async with connection.transaction():
+                    if lock is not None:
+                        await connection.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", lock)
+                    began = time.perf_counter()
+                    result = await self._drive(connection, operation)
+                    ran = time.perf_counter()
+                committed = time.perf_counter()
         except FAILURES as exc:
             raise self._describe(exc) from None
+        self._observe_write(WriteTiming(1, began - started, ran - began, committed - ran))
+        return result
 
     async def _read(self, operation: Operation[T]) -> T:
         pool = self._started(operation)

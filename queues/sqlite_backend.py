@@ -55,7 +55,8 @@ class SqliteStore(Store):
         self._check_location()
         loop = asyncio.get_running_loop()
         writer_connection = await asyncio.to_thread(self._connect)
-        self._writer = GroupCommitWriter(writer_connection, self._describe, self._wake, self.busy_timeout)
+        self._writer = GroupCommitWriter(writer_connection, self._describe, self._wake, self._observe_write,
+                                         self.busy_timeout)
         try:
             await self._writer.submit(migrate(SQLITE, f"SQLite database {self.path}", allowed=self.migrate))
             self._reader_thread = ThreadPoolExecutor(1, thread_name_prefix="ketenpoort-sqlite-reader")

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import StoreError
+from .model import WriteTiming
 from .sql import Operation, Step, Wake, awaited, settle
 
 TIME_SLICE = 0.005
@@ -73,20 +74,23 @@ class _Job:
 
 class GroupCommitWriter:
     """Writes through `connection` for the event loop it is created on. `describe` turns a sqlite3 error into the
-    StoreError callers see; `on_commit` gets the queues to wake; `busy_timeout` is how long to wait for a write lock
-    another process holds; `max_group` bounds how many operations wait for one commit."""
+    StoreError callers see; `on_commit` gets the queues to wake; `observe` the timing of every group's transaction;
+    `busy_timeout` is how long to wait for a write lock another process holds; `max_group` bounds how many
+    operations wait for one commit."""
 
     def __init__(
         self,
         connection: sqlite3.Connection,
         describe: Callable[[sqlite3.Error], StoreError],
         on_commit: Callable[[set[str]], None],
+        observe: Callable[[WriteTiming], None],
         busy_timeout: float,
         max_group: int = 128,
     ) -> None:
         self._connection = connection
         self._describe = describe
         self._on_commit = on_commit
+        self._observe = observe
         self._busy_timeout_ms = round(busy_timeout * 1000)
         self._max_group = max_group
         self._loop = asyncio.get_running_loop()
@@ -133,17 +137,21 @@ class GroupCommitWriter:
 
     async def _commit_group(self, group: list[_Job]) -> None:
         connection = self._connection
+        timing = None
         try:
+            started = time.perf_counter()
             await self._begin()
-            slice_started = time.perf_counter()
+            began = slice_started = time.perf_counter()
             for job in group:
                 await self._run_in_savepoint(job)
                 if time.perf_counter() - slice_started > TIME_SLICE:
                     await asyncio.sleep(0)
                     slice_started = time.perf_counter()
+            ran = time.perf_counter()
             await self._loop.run_in_executor(self._thread, connection.execute, "COMMIT")
             self.transactions += 1
             self.operations += len(group)
+            timing = WriteTiming(len(group), began - started, ran - began, time.perf_counter() - ran)
         except Exception as exc:  # noqa: BLE001 - every caller in the group must hear of it
             if connection.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
@@ -161,6 +169,8 @@ class GroupCommitWriter:
         woken = {name for job in group if job.error is None for name in job.wakes}
         if woken:
             self._on_commit(woken)
+        if timing is not None:
+            self._observe(timing)
 
     async def _begin(self) -> None:
         try:

@@ -6,6 +6,7 @@ operation (see sql.py) runs: `_write` in one durable transaction, `_read` in a r
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -20,7 +21,7 @@ from .encryption import EncryptingCodec
 from .errors import StoreError
 from .model import (
     AppendResult, DeadLetter, LeasedMessage, MessageEntry, MessageRecord, QueueStats, SearchFilters, SearchPage,
-    TimelineEvent,
+    TimelineEvent, WriteTiming,
 )
 from .records import to_seconds
 from .register_ops import BsnKeys, RegisterRow
@@ -31,12 +32,14 @@ from .waker import Waker
 
 T = TypeVar("T")
 MAX_PAGE = 1000
+log = logging.getLogger(__name__)
 
 
 class Store(ABC):
     """Open with `open_store(url)`, then `await store.start()` (or `async with`), and `await store.close()`.
 
-    Every write returns only after its transaction is durable. Times are aware UTC datetimes.
+    Every write returns only after its transaction is durable. Times are aware UTC datetimes. `write_observer` gets
+    the `WriteTiming` of every write transaction; one slower than `slow_write_seconds` is logged as a warning.
     """
 
     def __init__(
@@ -47,12 +50,16 @@ class Store(ABC):
         retry: RetryPolicy | None = None,
         clock: Callable[[], float] = time.time,
         poll_interval: float = 1.0,
+        write_observer: Callable[[WriteTiming], None] | None = None,
+        slow_write_seconds: float = 1.0,
     ) -> None:
         self.dialect = dialect
         self.codec: PayloadCodec = payload_codec or IdentityCodec()
         self.retry = retry or RetryPolicy()
         self.clock = clock
         self.poll_interval = poll_interval
+        self.write_observer = write_observer
+        self.slow_write_seconds = slow_write_seconds
         self._waker = Waker()
 
     @abstractmethod
@@ -286,6 +293,16 @@ class Store(ABC):
 
     def _notify(self, queue: str) -> None:
         self._waker.notify(queue)
+
+    def _observe_write(self, timing: WriteTiming) -> None:
+        """After a commit: what observes writes must not fail a write that is durable already."""
+        if timing.seconds > self.slow_write_seconds:
+            log.warning("%r: slow write, %s", self, timing.describe())
+        if self.write_observer is not None:
+            try:
+                self.write_observer(timing)
+            except Exception:  # noqa: BLE001
+                log.exception("%r: the write observer failed", self)
 
 
 def _check_positive(name: str, value: float, maximum: float | None = None) -> None:

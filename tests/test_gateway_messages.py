@@ -3,6 +3,7 @@ backoffice systems with tokens, the reference examples addressed to the test con
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import aiohttp
 import pytest
@@ -286,6 +287,9 @@ async def test_metrics_count_messages_by_standard_type_status_and_partner(gatewa
             'status="rejected"} 1.0') in metrics.body
     assert 'ketenpoort_pipeline_seconds_count{source="provider",status="accepted"} 1.0' in metrics.body
     assert "999900006" not in metrics.body  # the examples' BSN
+    for phase in ("waiting", "running", "committing"):  # the journal's write transactions, timed
+        [count] = re.findall(rf'ketenpoort_store_write_seconds_count{{phase="{phase}"}} (\S+)', metrics.body)
+        assert float(count) >= 1
     document = (await client.call("GET", "/api/v1/openapi.json", token=test_tokens["operator"])).body
     assert document["paths"]["/istandaarden/{standard}/berichten"]["post"]["security"] == [{"mutualTLS": []}]
     assert document["paths"]["/api/v1/tenants/{gemeentecode}/inbox"]["get"]["security"] == [{"bearer": []}]
