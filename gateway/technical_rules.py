@@ -12,7 +12,9 @@ from datetime import date
 from typing import TypeVar
 
 from connectors.istandaarden.reader import IncomingMessage
-from connectors.istandaarden.rules import Finding, RuleContext, Tarief, check_message
+from connectors.istandaarden.rules import (
+    Finding, Message, RuleContext, Tarief, check_across_messages, check_document,
+)
 from gateway.config import Config, Tenant
 from gateway.rules_register import StoreRegister
 from queues import Appending, AppendResult, RegisterReader, Store
@@ -63,13 +65,18 @@ class TechnicalRules:
         message of the same standard and sender enters before this one is journaled: two messages could otherwise
         both pass a rule on what the other adds (a DeclaratieNummer used twice, TR333). Those rules read what the
         same sender sent before (its DeclaratieNummers, starts, ToewijzingNummers), so one key per standard and
-        sender suffices. Without a register there is nothing to keep apart."""
+        sender suffices. Without a register there is nothing to keep apart. The rules that need nothing but the
+        message and the lists run before the transaction: the shorter it is, the sooner the next one begins."""
         context = self.contexts.for_tenant(tenant)
         kind = message.message_type
         key = ":".join(("rules", kind.standard, kind.sender, sender)) if self.with_register else None
+        checked = Message(message.root)
+        findings = check_document(checked, context)
 
         async def check(reader: RegisterReader) -> A:
-            register = StoreRegister(self.store, reader) if self.with_register else None
-            return await decide(await check_message(message.root, context, register))
+            if not self.with_register:
+                return await decide(findings)
+            register = StoreRegister(self.store, reader)
+            return await decide(findings + await check_across_messages(checked, context, register))
 
         return await self.store.append_checked(key, check)

@@ -12,7 +12,9 @@ from connectors.istandaarden.rules import (  # noqa: F401  (importing registers 
     toewijzing_history, verzoek, verzoek_history, volume,
 )
 from connectors.istandaarden.rules.catalogue import Rule, all_rules, coverage, rules_for
-from connectors.istandaarden.rules.engine import check_document, check_message, rejects_message
+from connectors.istandaarden.rules.engine import (
+    check_across_messages, check_document, check_message, rejects_message,
+)
 from connectors.istandaarden.rules.extract import records_from_message
 from connectors.istandaarden.rules.memory import InMemoryRegister
 from connectors.istandaarden.rules.message import Message, NotAnIStandaardenMessage
@@ -22,6 +24,7 @@ from connectors.istandaarden.rules.retour_codes import retour_codes
 
 __all__ = [
     "Finding", "InMemoryRegister", "Message", "NotAnIStandaardenMessage", "Register", "Rule", "RuleContext",
-    "Tarief", "all_rules", "check_document", "check_message", "coverage", "records_from_message",
+    "Tarief", "all_rules", "check_across_messages", "check_document", "check_message", "coverage",
+    "records_from_message",
     "rejects_message", "retour_codes", "rules_for",
 ]

@@ -58,9 +58,19 @@ async def check_message(document: etree._Element | etree._ElementTree | Message,
     message = _message(document)
     findings = check_document(message, context)
     if register is not None:
-        for rule in rules_for(message.standard, message.code):
-            if rule.check.uses_register:
-                findings += _findings(message, rule, await rule.check.function(message, context, register))
+        findings += await check_across_messages(message, context, register)
+    return findings
+
+
+async def check_across_messages(document: etree._Element | etree._ElementTree | Message, context: RuleContext,
+                                register: Register) -> list[Finding]:
+    """The findings of the rules across messages alone: `check_message` is `check_document` plus these, so a caller
+    may run the rules that need no register apart, e.g. before it takes the register's turn."""
+    message = _message(document)
+    findings = []
+    for rule in rules_for(message.standard, message.code):
+        if rule.check.uses_register:
+            findings += _findings(message, rule, await rule.check.function(message, context, register))
     return findings
 
 
