@@ -111,33 +111,32 @@ async def test_concurrent_declaraties_with_one_declaratienummer_are_accepted_onc
         assert len(fresh) == 1
 
 
-async def test_two_gateways_on_one_sqlite_file_accept_a_declaratienummer_once(gateway_config, dev_pki, tmp_path):
-    """Two gateways with stores of their own share only the file: its write lock keeps the check+append apart."""
-    config = with_key_ring(gateway_config, tmp_path)
+async def fresh_declaraties_through_two_gateways(config, dev_pki) -> int:
+    """Six Declaraties with one DeclaratieNummer at once, three through each of two gateways that share only the
+    database: how many were accepted without retourcode 9333."""
     nummer = f"DN{uuid.uuid4().hex[:8]}"
     async with running_gateway(config, dev_pki.ca_cert) as (one, _), running_gateway(config, dev_pki.ca_cert) as (
             two, _):
         answers = await asyncio.gather(*(client.send(dev_pki.provider, "iwmo", declaratie("0448", nummer))
                                          for client in (one, two) * 3))
     assert [answer.status for answer in answers] == [202] * 6, [answer.body for answer in answers]
-    assert len([answer for answer in answers if DECLARATIENUMMER_USED not in answer.body["retourcodes"]]) == 1
+    return sum(DECLARATIENUMMER_USED not in answer.body["retourcodes"] for answer in answers)
+
+
+async def test_two_gateways_on_one_sqlite_file_accept_a_declaratienummer_once(gateway_config, dev_pki, tmp_path):
+    """The file's write lock keeps their check+append apart."""
+    assert await fresh_declaraties_through_two_gateways(with_key_ring(gateway_config, tmp_path), dev_pki) == 1
 
 
 @pytest.mark.postgres
 async def test_two_gateway_processes_on_one_postgresql_database_accept_a_declaratienummer_once(
         gateway_config, dev_pki, tmp_path, postgres_register_schemas):
-    """Two gateways with locks of their own share only the database: its lock keeps the check+append apart."""
+    """The database's transaction lock keeps their check+append apart."""
     schema, _ = postgres_register_schemas.take()  # dropped at the end of the session
     config = with_key_ring(gateway_config, tmp_path)
     url = f"{postgres_register_schemas.dsn}{'&' if '?' in postgres_register_schemas.dsn else '?'}schema={schema}"
     config = dataclasses.replace(config, storage=dataclasses.replace(config.storage, url=url))
-    nummer = f"DN{uuid.uuid4().hex[:8]}"
-    async with running_gateway(config, dev_pki.ca_cert) as (one, _), running_gateway(config, dev_pki.ca_cert) as (
-            two, _):
-        answers = await asyncio.gather(*(client.send(dev_pki.provider, "iwmo", declaratie("0448", nummer))
-                                         for client in (one, two) * 3))
-    assert [answer.status for answer in answers] == [202] * 6, [answer.body for answer in answers]
-    assert sum(DECLARATIENUMMER_USED not in answer.body["retourcodes"] for answer in answers) == 1
+    assert await fresh_declaraties_through_two_gateways(config, dev_pki) == 1
 
 
 async def test_a_declaratie_too_large_to_check_inline_is_checked_and_answered(gateway_config, dev_pki, tmp_path):
