@@ -3,8 +3,8 @@
 `setup(app)` adds a cleanup context that opens the store (encrypting payloads when keys are configured),
 compiles every schema once (a broken schema directory stops start-up), and puts the store under `STORE_KEY` and
 the pipeline under `PIPELINE_KEY`, with the register of the rules across messages when the store has the key ring
-that protects its BSNs; `/readyz` checks the store. Route modules that
-need them list this module before themselves in `ROUTE_MODULES`.
+that protects its BSNs; the store's write timings go to the pipeline's metrics; `/readyz` checks the store. Route
+modules that need them list this module before themselves in `ROUTE_MODULES`.
 """
 from __future__ import annotations
 

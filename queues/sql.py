@@ -1,9 +1,10 @@
 """What differs between the SQL of the two backends, and the steps an operation yields to its driver.
 
 Every store operation is written once, as a generator that yields `Query` and `Wake` steps and receives each query's
-rows back (the `*_ops.py` modules). The SQLite group-commit writer drives it inside its group transaction; the PostgreSQL
-backend drives it with asyncpg inside one transaction. Queries use `?` placeholders. A write operation may also yield
-what the check of `Store.append_checked` awaits besides its queries (`awaited`): the write drivers await it.
+rows back (the `*_ops.py` modules). The SQLite group-commit writer drives it inside its group transaction; the
+PostgreSQL backend drives it with asyncpg inside one transaction. Queries use `?` placeholders. A write operation may
+also yield what the check of `Store.append_checked` awaits besides its queries (`awaited`): the write drivers await
+it.
 """
 from __future__ import annotations
 
