@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from queues.model import WriteTiming
+from queues import WriteTiming
 
 if TYPE_CHECKING:
     from gateway.pipeline import Answer

@@ -25,8 +25,7 @@ from gateway.pipeline import Pipeline
 from gateway.pipeline_metrics import PipelineMetrics
 from gateway.rules_register import has_register
 from gateway.security import payload_codec
-from queues import RetryPolicy, Store, open_store
-from queues.model import WriteTiming
+from queues import RetryPolicy, Store, WriteTiming, open_store
 
 log = logging.getLogger(__name__)
 

@@ -10,7 +10,7 @@ from .errors import (
 from .factory import open_store
 from .model import (
     AppendResult, DeadLetter, LeasedMessage, MessageEntry, MessageRecord, QueueStats, SearchFilters, SearchPage,
-    TimelineEvent, new_message_id,
+    TimelineEvent, WriteTiming, new_message_id,
 )
 from .retry import RetryPolicy
 from .statistics import AnswerTimeCount, MessageCount, PartnerDeliveries, RetourcodeCount
@@ -21,5 +21,5 @@ __all__ = [
     "MessageCount", "MessageEntry", "MessageNotFound", "MessageRecord", "NotDeadLettered", "PartnerDeliveries",
     "PayloadCodec", "QueueStats", "RegisterReader", "RetourcodeCount", "RetryPolicy", "SchemaVersionError",
     "SearchFilters", "SearchPage", "StateConflict", "Store", "StoreError", "StoreUnavailable", "TimelineEvent",
-    "new_message_id", "open_store",
+    "WriteTiming", "new_message_id", "open_store",
 ]
