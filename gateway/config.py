@@ -65,11 +65,13 @@ class GatewaySettings:
 @dataclass(frozen=True)
 class StorageSettings:
     """`[storage]`: where the store is, and the key ring its payloads are encrypted with. `ketenpoort serve` refuses
-    to run without one unless `unencrypted = true` says payloads in clear are meant (development only)."""
+    to run without one unless `unencrypted = true` says payloads in clear are meant (development only). A write
+    transaction slower than `slow_write_seconds` is logged as a warning."""
 
     url: str = "sqlite:///ketenpoort.sqlite3"
     keys_file: Path | None = None
     unencrypted: bool = False
+    slow_write_seconds: float = 1.0
 
     @property
     def sqlite_path(self) -> Path | None:
@@ -247,8 +249,9 @@ def _storage(reader: TableReader) -> StorageSettings:
         url = "sqlite:///" + str((reader.base_dir / location).resolve())
     elif not url.startswith(("postgresql://", "postgres://")):
         reader.fail("url", f"{url!r} is not a sqlite:///PATH or postgresql:// URL")
+    slow_write_seconds = reader.number("slow_write_seconds", StorageSettings.slow_write_seconds, minimum=0.001)
     settings = StorageSettings(url=url, keys_file=reader.path("keys_file", None),
-                               unencrypted=reader.boolean("unencrypted", False))
+                               unencrypted=reader.boolean("unencrypted", False), slow_write_seconds=slow_write_seconds)
     reader.finish()
     return settings
 

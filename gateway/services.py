@@ -58,7 +58,8 @@ def store_for(config: Config, write_observer: Callable[[WriteTiming], None] | No
     codec = payload_codec(config)
     retry = RetryPolicy(max_attempts=delivery.max_attempts, base_delay_seconds=delivery.backoff_base,
                         max_delay_seconds=delivery.backoff_max)
-    return open_store(config.storage.url, payload_codec=codec, retry=retry, write_observer=write_observer)
+    return open_store(config.storage.url, payload_codec=codec, retry=retry, write_observer=write_observer,
+                      slow_write_seconds=config.storage.slow_write_seconds)
 
 
 def _compile_schemas(registry: SchemaRegistry) -> None:

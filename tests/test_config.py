@@ -19,6 +19,7 @@ client_ca_files = ["pki/ca.pem"]
 
 [storage]
 url = "sqlite:///data/ketenpoort.sqlite3"
+slow_write_seconds = 0.5
 
 [limits]
 max_body_bytes = 1048576
@@ -91,6 +92,7 @@ def test_good_file_loads(config_dir, dev_pki):
     assert config.gateway.tls_cert == dev_pki.server.cert
     assert config.gateway.client_ca_files[0].parent == (config_dir / "pki").resolve()
     assert config.storage.sqlite_path == (config_dir / "data" / "ketenpoort.sqlite3").resolve()
+    assert config.storage.slow_write_seconds == 0.5
     assert config.limits.max_body_bytes == 1048576
     assert config.limits.max_depth == 100
     assert config.delivery.max_attempts == 3
@@ -163,6 +165,8 @@ def test_empty_file_gives_defaults(config_dir):
         ('client_ca_files = ["pki/ca.pem"]', "", "gateway.client_ca_files: missing"),
         ('url = "sqlite:///data/ketenpoort.sqlite3"', 'url = "mysql://x"',
          "storage.url: 'mysql://x' is not a sqlite:///PATH or postgresql:// URL"),
+        ("slow_write_seconds = 0.5", "slow_write_seconds = 0",
+         "storage.slow_write_seconds: 0 is below the minimum 0.001"),
         ("max_attempts = 3", "max_attempts = 0", "delivery.max_attempts: 0 is below the minimum 1"),
         ('token = "push-secret"', 'tokn = "push-secret"', "tenants[1].delivery.tokn: unknown key"),
         ('delivery = {url = "https://backoffice.example/inbox", token = "push-secret"}', 'delivery = "push"',

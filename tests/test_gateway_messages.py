@@ -309,3 +309,8 @@ async def test_the_rules_register_in_the_store_learns_from_accepted_messages(gat
         identificatie = read_header(etree.fromstring(data)).identificatie
         assert await register.message_seen("iwmo", "WMO315", PROVIDER_AGB, identificatie)
         assert await register.verzoeken("iwmo", PROVIDER_AGB, tenant="0448")
+
+async def test_the_configured_slow_write_threshold_is_the_stores(gateway_config, dev_pki):
+    storage = dataclasses.replace(gateway_config.storage, slow_write_seconds=0.25)
+    async with running_gateway(dataclasses.replace(gateway_config, storage=storage), dev_pki.ca_cert) as (_, app):
+        assert store_of(app).slow_write_seconds == 0.25
