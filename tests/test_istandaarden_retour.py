@@ -180,3 +180,24 @@ def test_the_record_classes_of_a_retour_come_from_its_schema():
     assert retour_record_classes(catalogue.by_code("JW302")) == (
         "Header", "Client", "Relatie", "Contact", "ToegewezenProduct")
     assert retour_record_classes(catalogue.by_code("WMO325")) == ("Header", "DeclaratieAntwoord", "Client", "Prestatie")
+
+
+def test_what_the_retour_does_not_declare_is_left_out_and_the_codes_still_land_on_their_record(reference_dir,
+                                                                                               registry):
+    codes = {"ToegewezenProduct": {"#2": ["9332"]}, "Relatie": {"#1": ["9385"]}}
+    heen = example(reference_dir, "JW301")
+    plain = _valid(build_retour(heen, codes, identity=IDENTITY), registry)
+    namespace = etree.QName(heen).namespace
+    stray = etree.Element(f"{{{namespace}}}Onbekend")  # not in the retour, with a record's name inside
+    etree.SubElement(stray, f"{{{namespace}}}ToegewezenProduct").text = "not a record here"
+    heen.find(f"{{{namespace}}}Client").insert(1, stray)
+    retour = build_retour(heen, codes, identity=IDENTITY)
+    assert etree.tostring(retour) == etree.tostring(plain)
+    assert [_codes(r) for r in _records(retour, "ToegewezenProduct")] == [["0200"], ["9332"]]
+
+
+def test_a_message_without_a_header_is_a_retour_error(reference_dir):
+    heen = example(reference_dir, "WMO315")
+    heen.remove(heen[0])
+    with pytest.raises(RetourError, match="Header missing"):
+        build_retour(heen)

@@ -18,10 +18,10 @@ from typing import Any
 from lxml import etree
 
 from connectors.istandaarden import catalogue, declaratie_antwoord, retourcodes
-from connectors.istandaarden.problems import local_name
 from connectors.istandaarden.retour_records import (
-    HEADER, CodeAssignment, RetourError, append_retourcodes, copy_into, iter_records, record_classes,
+    HEADER, CodeAssignment, Record, RetourError, append_retourcodes, iter_records, record_classes,
 )
+from connectors.istandaarden.retour_transform import copy_to_retour
 from connectors.istandaarden.schema_structure import Declaration, message_declaration, xsd_versions
 from connectors.istandaarden.validation import SchemaRegistry
 
@@ -77,7 +77,7 @@ def build_retour(heen: etree._Element | etree._ElementTree, codes: Mapping[str, 
     versions = xsd_versions(retour, registry)
     if message.number == declaratie_antwoord.HEEN_NUMBER:
         return declaratie_antwoord.build(heen, retour, retour_root, assignment, identity, versions)
-    return _retour_of(heen, retour, retour_root, assignment, identity, versions)
+    return _retour_of(heen, message, retour, retour_root, assignment, records, identity, versions)
 
 
 def _append_xsd_versie(parent: etree._Element, tag: str, basis_namespace: str, versions: tuple[str, str]) -> None:
@@ -86,20 +86,31 @@ def _append_xsd_versie(parent: etree._Element, tag: str, basis_namespace: str, v
         etree.SubElement(versie, f"{{{basis_namespace}}}{local}").text = value
 
 
-def _retour_of(heen: etree._Element, retour: catalogue.MessageType, retour_root: Declaration,
-               assignment: CodeAssignment, identity: RetourIdentity, versions: tuple[str, str]) -> etree._Element:
-    basis = catalogue.basisschema_namespace(retour.standard)
-    root = etree.Element(retour_root.name, nsmap={retour.prefix: retour.namespace, retour.standard: basis})
-    header_only = assignment.has_remark(_header(heen))
-    declarations = retour_root.children
-    for child in heen.iterchildren(etree.Element):
-        name = local_name(child.tag)
-        if name == HEADER:
-            _complete_header(copy_into(child, root, declarations[name], assignment.codes_for), retour, basis,
-                             assignment.codes_for(child), identity, versions)
-        elif not header_only:
-            copy_into(child, root, declarations[name], assignment.codes_for)
+def _retour_of(heen: etree._Element, message: catalogue.MessageType, retour: catalogue.MessageType,
+               retour_root: Declaration, assignment: CodeAssignment, records: list[Record], identity: RetourIdentity,
+               versions: tuple[str, str]) -> etree._Element:
+    heen_header = _header(heen)
+    header_only = assignment.has_remark(heen_header)
+    root = copy_to_retour(heen, message, retour, retour_root, header_only=header_only)
+    if records and not header_only:
+        _place_codes(root, [record for record in records if record.name != HEADER], retour_root, assignment)
+    header = root.find(f"{{{retour.namespace}}}{HEADER}")
+    if header is None:
+        raise RetourError("/Bericht/Header", "Header missing: the message is too broken to answer")
+    _complete_header(header, retour, catalogue.basisschema_namespace(retour.standard),
+                     assignment.codes_for(heen_header), identity, versions)
     return root
+
+
+def _place_codes(root: etree._Element, records: list[Record], retour_root: Declaration,
+                 assignment: CodeAssignment) -> None:
+    """The given codes in place of 0200 on the copied records below the Header: in one order in heen and retour."""
+    copied = [record.element for record in iter_records(root, retour_root) if record.name != HEADER]
+    for record, element in zip(records, copied, strict=True):
+        codes = assignment.codes_for(record.element)
+        if codes:
+            element.remove(element[-1])
+            append_retourcodes(element, etree.QName(element).namespace, codes)
 
 
 def _complete_header(header: etree._Element, retour: catalogue.MessageType, basis: str, codes: tuple[str, ...],

@@ -15,7 +15,7 @@ ReferentieAanbieder, ...); a key that several records share addresses all of the
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
@@ -57,23 +57,43 @@ def has_retourcodes(declaration: Declaration) -> bool:
     return RETOURCODES in declaration.children
 
 
-def iter_records(heen: etree._Element, retour_xsd: Declaration,
-                 renames: Mapping[str, str] = MappingProxyType({})) -> Iterator[Record]:
-    """The heen's records in document order, walking the heen tree beside the retour schema.
+def iter_records(root: etree._Element, retour_xsd: Declaration,
+                 renames: Mapping[str, str] = MappingProxyType({})) -> list[Record]:
+    """The records of `root` in document order: of a heenbericht, or of a retour copied from one.
 
-    `renames` maps a heen element name to its retour counterpart (Declaratie -> DeclaratieAntwoord); heen
-    elements the retour does not have are skipped with their content.
+    They are the elements at the places where the retour schema declares a record, found by one XPath made once per
+    schema and namespace. `renames` maps a heen element name to its retour counterpart (Declaratie ->
+    DeclaratieAntwoord); elements the retour does not have are skipped with their content.
     """
-    declarations = retour_xsd.children
-    for child in heen.iterchildren(etree.Element):
-        name = local_name(child.tag)
-        xsd_child = declarations.get(renames.get(name, name))
-        if xsd_child is None:
-            continue
-        if has_retourcodes(xsd_child):
-            yield Record(xsd_child.local_name, child)
-        if xsd_child.children:  # most elements are leaves: no generator for them
-            yield from iter_records(child, xsd_child, renames)
+    finder = _record_finder(retour_xsd, etree.QName(root).namespace or "", tuple(renames.items()))
+    records = []
+    for element in finder(root):
+        name = local_name(element.tag)
+        records.append(Record(renames.get(name, name), element))
+    return records
+
+
+@functools.cache  # declarations live as long as the process
+def _record_finder(retour_xsd: Declaration, namespace: str, renames: tuple[tuple[str, str], ...]) -> etree.XPath:
+    """`retour_xsd`'s own elements stand in `namespace` in the document (the heen's or the retour's); the
+    basisschema's keep theirs. A union of paths gives its nodes in document order, as a walk of the tree would."""
+    prefixes = {retour_xsd.namespace: "n0"}
+    heen_names = {retour: heen for heen, retour in renames}
+    paths: list[str] = []
+
+    def walk(declaration: Declaration, path: str) -> None:
+        for child in declaration.children.values():
+            prefix = prefixes.setdefault(child.namespace, f"n{len(prefixes)}")
+            step = f"{path}{prefix}:{heen_names.get(child.local_name, child.local_name)}"
+            if has_retourcodes(child):
+                paths.append(step)
+            if child.children:
+                walk(child, step + "/")
+
+    walk(retour_xsd, "")
+    namespaces = {prefix: namespace if declared == retour_xsd.namespace else declared
+                  for declared, prefix in prefixes.items()}
+    return etree.XPath(" | ".join(paths), namespaces=namespaces)
 
 
 @functools.cache  # declarations live as long as the process
