@@ -24,6 +24,21 @@ INSERT_QUEUE_ITEM = (
 )
 
 
+# PostgreSQL: the message and the rows that belong to it in one statement (one round trip instead of four). The
+# other statements see the message row only through the WITH; a duplicate (ON CONFLICT) writes none of them.
+INSERT_MESSAGE_AT_ONCE = (
+    f"WITH message AS ({INSERT_MESSAGE}), "
+    "codes AS (INSERT INTO message_retourcodes (message_id, code) "
+    "SELECT message.id, code FROM message, unnest(?::text[]) AS code), "
+    "queued AS (INSERT INTO queue_items (message_id, queue, state, visible_at, attempts, enqueued_at) "
+    "SELECT message.id, ?, 'ready', ?, 0, ? FROM message WHERE ?::text IS NOT NULL) "
+    "INSERT INTO message_events (message_id, at, event, detail) "
+    "SELECT message.id, ?, event.name, event.detail "
+    "FROM message, unnest(?::text[], ?::text[]) WITH ORDINALITY AS event (name, detail, position) "
+    "ORDER BY event.position RETURNING message_id AS id"
+)
+
+
 def insert_events(now: float, events: Sequence[tuple[str, str, Mapping[str, Any] | None]]) -> Query:
     """One INSERT for (message id, event, detail) triples, recorded in their order."""
     rows = ", ".join(["(?, ?, ?, ?)"] * len(events))
@@ -57,41 +72,51 @@ def insert_retourcodes(message_id: str, codes: Sequence[str]) -> Operation[None]
         yield Query(f"INSERT INTO message_retourcodes (message_id, code) VALUES {rows}", params)
 
 
-def _insert(entry: MessageEntry, now: float, codec: PayloadCodec) -> Operation[tuple[str, bool]]:
+def _insert(dialect: Dialect, entry: MessageEntry, now: float,
+            codec: PayloadCodec) -> Operation[tuple[str, bool]]:
+    """The message, its retourcodes, queue item and events; (its id, created) or, for a known idempotency key, (the
+    first message's id, False) with nothing written."""
     message_id = new_message_id()
-    rows = yield Query(
-        INSERT_MESSAGE,
-        (
-            message_id, now, now, entry.standard, entry.message_type, entry.direction, entry.tenant, entry.partner,
-            entry.status, entry.idempotency_key, entry.bericht_identificatie, entry.dagtekening,
-            entry.correlation_id, to_json(list(entry.retourcodes)), to_json(dict(entry.meta)), codec.name,
-            codec.encode(entry.payload, message_id),
-        ),
+    message = (
+        message_id, now, now, entry.standard, entry.message_type, entry.direction, entry.tenant, entry.partner,
+        entry.status, entry.idempotency_key, entry.bericht_identificatie, entry.dagtekening, entry.correlation_id,
+        to_json(list(entry.retourcodes)), to_json(dict(entry.meta)), codec.name, codec.encode(entry.payload, message_id),
     )
-    if not rows:
+    events = list(entry.events or ((entry.status, {}),))
+    if entry.queue is not None:
+        events.append(("queued", {"queue": entry.queue}))
+    if dialect.writes_in_with:
+        rows = yield Query(INSERT_MESSAGE_AT_ONCE, (
+            *message, sorted(set(entry.retourcodes)), entry.queue, now, now, entry.queue, now,
+            [event for event, _ in events], [to_json(dict(detail or {})) for _, detail in events]))
+        created = bool(rows)
+    else:
+        rows = yield Query(INSERT_MESSAGE, message)
+        created = bool(rows)
+        if created:
+            yield from insert_retourcodes(message_id, entry.retourcodes)
+            if entry.queue is not None:
+                yield Query(INSERT_QUEUE_ITEM, (message_id, entry.queue, now, now))
+            yield insert_events(now, [(message_id, event, detail) for event, detail in events])
+    if not created:
         rows = yield Query("SELECT id FROM messages WHERE idempotency_key = ?", (entry.idempotency_key,))
         return rows[0]["id"], False
-    yield from insert_retourcodes(message_id, entry.retourcodes)
-    events = [(message_id, event, detail) for event, detail in entry.events or ((entry.status, {}),)]
     if entry.queue is not None:
-        yield Query(INSERT_QUEUE_ITEM, (message_id, entry.queue, now, now))
         yield Wake(entry.queue)
-        events.append((message_id, "queued", {"queue": entry.queue}))
-    yield insert_events(now, events)
     return message_id, True
 
 
 def append(
-    entry: MessageEntry, with_entries: Sequence[MessageEntry], now: float, codec: PayloadCodec
+    dialect: Dialect, entry: MessageEntry, with_entries: Sequence[MessageEntry], now: float, codec: PayloadCodec
 ) -> Operation[AppendResult]:
-    message_id, created = yield from _insert(entry, now, codec)
+    message_id, created = yield from _insert(dialect, entry, now, codec)
     if not created:
         return AppendResult(message_id, False)
     related = []
     for related_entry in with_entries:
         if related_entry.correlation_id is None:
             related_entry = dataclasses.replace(related_entry, correlation_id=message_id)
-        related_id, _ = yield from _insert(related_entry, now, codec)
+        related_id, _ = yield from _insert(dialect, related_entry, now, codec)
         related.append(related_id)
     return AppendResult(message_id, True, tuple(related))
 

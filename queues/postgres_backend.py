@@ -158,8 +158,9 @@ class PostgresStore(Store):
         return self._pool
 
     async def _drive(self, connection: asyncpg.Connection, operation: Operation[T]) -> T:
-        """Run the operation's queries; a Wake becomes a NOTIFY, which PostgreSQL sends when the transaction
-        commits."""
+        """Run the operation's queries. Its Wakes become one NOTIFY statement at its end (one round trip for all
+        of them), which PostgreSQL sends when the transaction commits."""
+        wakes: set[str] = set()
         try:
             step = next(operation)
             while True:
@@ -167,12 +168,16 @@ class PostgresStore(Store):
                     await settle(step)
                     step = operation.send(None)
                 elif isinstance(step, Wake):
-                    await connection.execute("SELECT pg_notify($1, $2)", self._channel, step.queue)
+                    wakes.add(step.queue)
                     step = operation.send(None)
                 else:
                     step = operation.send(await connection.fetch(numbered_placeholders(step.sql), *step.params))
         except StopIteration as stop:
-            return stop.value
+            result = stop.value
+        if wakes:
+            await connection.execute("SELECT pg_notify($1, queue) FROM unnest($2::text[]) AS queue", self._channel,
+                                     sorted(wakes))
+        return result
 
     def _on_notification(self, connection: object, pid: int, channel: str, queue: str) -> None:
         self._notify(queue)

@@ -57,6 +57,9 @@ class Dialect:
     skip_locked: str
     # PostgreSQL takes a list as one array parameter; SQLite needs a placeholder per value.
     array_parameters: bool
+    # PostgreSQL runs INSERTs inside WITH: rows that belong together go in one statement, one round trip. SQLite's
+    # statements cost no round trip (and it cannot).
+    writes_in_with: bool
 
     def in_list(self, values: Sequence[Any]) -> tuple[str, list[Any]]:
         """`column <this>` matches any of `values` (not empty): the SQL after the column, and its parameters."""
@@ -73,6 +76,7 @@ SQLITE = Dialect(
     for_update="",
     skip_locked="",
     array_parameters=False,
+    writes_in_with=False,
 )
 
 POSTGRES = Dialect(
@@ -83,6 +87,7 @@ POSTGRES = Dialect(
     for_update="FOR UPDATE",
     skip_locked="FOR UPDATE SKIP LOCKED",
     array_parameters=True,
+    writes_in_with=True,
 )
 
 

@@ -111,7 +111,8 @@ class Store(ABC):
         return await self._write_alone(key, operation)
 
     def _append(self, appending: Appending) -> Operation[AppendResult]:
-        operation = journal_ops.append(appending.entry, appending.with_entries, self.clock(), self.codec)
+        operation = journal_ops.append(self.dialect, appending.entry, appending.with_entries, self.clock(),
+                                       self.codec)
         if appending.register:
             operation = register_ops.with_rows(operation, appending.register, self.register_keys())
         return operation

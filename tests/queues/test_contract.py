@@ -358,6 +358,16 @@ async def test_waiting_for_messages(database):
             await waiter.ack(message.id, message.token)
 
 
+async def test_one_append_wakes_the_waiters_of_each_of_its_queues(database):
+    writer = await database.open()
+    reader = await database.open()  # PostgreSQL: woken by the NOTIFY of the writer's transaction
+    waiting = [asyncio.create_task(reader.wait_for_messages(queue, timeout=30))
+               for queue in ("inbox:0448", "outbound:iwmo:12345678")]
+    await asyncio.sleep(0.1)
+    await writer.append(entry(), with_entries=[entry(queue="outbound:iwmo:12345678", idempotency_key=None)])
+    assert await asyncio.gather(*waiting) == [True, True]
+
+
 async def test_bad_arguments_are_refused(store):
     for call in (store.lease("inbox:0448", 0), store.lease("inbox:0448", 1, 0), store.search(limit=0)):
         with pytest.raises(ValueError):
