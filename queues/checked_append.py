@@ -48,14 +48,21 @@ class _Steps:
 
 
 class RegisterReader:
-    """The register as a check reads it: inside the transaction of `Store.append_checked`."""
+    """The register as a check reads it: inside the transaction of `Store.append_checked`. One reader serves one
+    check, during which the register does not change (the check's own rows are appended after it): a query asked
+    again is answered from the first answer, without a statement (on PostgreSQL, a round trip)."""
 
     def __init__(self, keys: Callable[[], BsnKeys]) -> None:
         self._keys = keys
+        self._answers: dict[tuple[str, tuple[tuple[str, Any], ...]], list[dict[str, Any]]] = {}
 
     async def register_rows(self, kind: str, where: Mapping[str, Any]) -> list[dict[str, Any]]:
         """As `Store.register_rows`, with what earlier checks in this transaction appended."""
-        return await _Steps(register_ops.select(kind, where, self._keys()))
+        query = (kind, tuple(where.items()))
+        rows = self._answers.get(query)
+        if rows is None:
+            rows = self._answers[query] = await _Steps(register_ops.select(kind, where, self._keys()))
+        return [dict(row) for row in rows]
 
 
 def checked_append(

@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from queues import Appending, RegisterReader
+from queues.checked_append import checked_append
 from queues.encryption import EncryptingCodec, KeyRing
 from store_helpers import entry
 from test_register import bericht
@@ -147,3 +148,31 @@ async def test_on_postgresql_a_second_process_waits_for_the_key_and_other_keys_g
     leave.set()
     assert (await holder)[0].entry.status == "accepted"
     assert (await waiter)[0].entry.status == "rejected"  # it read after the holder's commit
+
+
+def test_a_query_asked_again_in_one_check_costs_no_second_statement():
+    """A check asks some register queries more than once (rules share look-ups); one reader answers them from its
+    first answer: on PostgreSQL every statement is a round trip inside the key's turn."""
+    keys = KeyRing.generate()
+    statements = []
+
+    async def asks_twice(reader: RegisterReader) -> Appending:
+        first = await reader.register_rows("bericht", {"identificatie": "T1", "message": "WMO315"})
+        first[0]["identificatie"] = "changed by the caller"
+        again = await reader.register_rows("bericht", {"identificatie": "T1", "message": "WMO315"})
+        other = await reader.register_rows("bericht", {"identificatie": "T2", "message": "WMO315"})
+        assert again[0]["identificatie"] == "T1" and other == []
+        return Appending(entry())
+
+    def appending(appended: Appending):
+        return (yield from ())
+
+    operation = checked_append(asks_twice, RegisterReader(lambda: keys), appending)
+    step = next(operation)
+    with pytest.raises(StopIteration):
+        while True:
+            statements.append(step.params)
+            found = "T1" in step.params
+            step = operation.send([dict(zip(("standard", "message", "afzender", "identificatie", "dagtekening", "seq"),
+                                            ("iwmo", "WMO315", "12345678", "T1", "2026-01-01", 1)))] if found else [])
+    assert statements == [["T1", "WMO315"], ["T2", "WMO315"]]
