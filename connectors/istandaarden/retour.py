@@ -19,7 +19,7 @@ from lxml import etree
 
 from connectors.istandaarden import catalogue, declaratie_antwoord, retourcodes
 from connectors.istandaarden.retour_records import (
-    HEADER, CodeAssignment, Record, RetourError, append_retourcodes, iter_records, record_classes,
+    HEADER, CodeAssignment, Record, RetourError, append_retourcodes, record_classes, records_of,
 )
 from connectors.istandaarden.retour_transform import copy_to_retour
 from connectors.istandaarden.schema_structure import Declaration, message_declaration, xsd_versions
@@ -71,7 +71,7 @@ def build_retour(heen: etree._Element | etree._ElementTree, codes: Mapping[str, 
     if rejected:
         codes = {**(codes or {}), HEADER: [retourcodes.TECHNISCH_AFGEKEURD]}
     # The records are only needed to place given codes; without any, every record gets 0200.
-    records = list(iter_records(heen, retour_root, declaratie_antwoord.RENAMES)) if codes else []
+    records = records_of(heen, retour_root, declaratie_antwoord.RENAMES) if codes else []
     assignment = CodeAssignment(message.standard, record_classes(retour_root), records, codes)
     identity = identity or RetourIdentity()
     versions = xsd_versions(retour, registry)
@@ -105,7 +105,7 @@ def _retour_of(heen: etree._Element, message: catalogue.MessageType, retour: cat
 def _place_codes(root: etree._Element, records: list[Record], retour_root: Declaration,
                  assignment: CodeAssignment) -> None:
     """The given codes in place of 0200 on the copied records below the Header: in one order in heen and retour."""
-    copied = [record.element for record in iter_records(root, retour_root) if record.name != HEADER]
+    copied = [record.element for record in records_of(root, retour_root) if record.name != HEADER]
     for record, element in zip(records, copied, strict=True):
         codes = assignment.codes_for(record.element)
         if codes:

@@ -57,7 +57,7 @@ def has_retourcodes(declaration: Declaration) -> bool:
     return RETOURCODES in declaration.children
 
 
-def iter_records(root: etree._Element, retour_xsd: Declaration,
+def records_of(root: etree._Element, retour_xsd: Declaration,
                  renames: Mapping[str, str] = MappingProxyType({})) -> list[Record]:
     """The records of `root` in document order: of a heenbericht, or of a retour copied from one.
 
