@@ -80,7 +80,8 @@ def _insert(dialect: Dialect, entry: MessageEntry, now: float,
     message = (
         message_id, now, now, entry.standard, entry.message_type, entry.direction, entry.tenant, entry.partner,
         entry.status, entry.idempotency_key, entry.bericht_identificatie, entry.dagtekening, entry.correlation_id,
-        to_json(list(entry.retourcodes)), to_json(dict(entry.meta)), codec.name, codec.encode(entry.payload, message_id),
+        to_json(list(entry.retourcodes)), to_json(dict(entry.meta)), codec.name,
+        codec.encode(entry.payload, message_id),
     )
     events = list(entry.events or ((entry.status, {}),))
     if entry.queue is not None:
