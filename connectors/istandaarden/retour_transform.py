@@ -11,6 +11,7 @@ The stylesheet is made and compiled once per process for each retour message typ
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 from lxml import etree
 
@@ -66,7 +67,7 @@ def stylesheet(heen_namespace: str, retour: catalogue.MessageType, retour_root: 
 
 
 def _template(declaration: Declaration, mode: str, prefixes: dict[str, str], retour_namespace: str,
-              mode_of) -> str:
+              mode_of: Callable[[Declaration], str]) -> str:
     prefix = prefixes[declaration.namespace]
     # The retour's own elements stand in the heen's namespace in the heen; the basisschema's in their own.
     source = f"{_HEEN_PREFIX if declaration.namespace == retour_namespace else prefix}:{declaration.local_name}"
