@@ -58,7 +58,7 @@ def has_retourcodes(declaration: Declaration) -> bool:
 
 
 def records_of(root: etree._Element, retour_xsd: Declaration,
-                 renames: Mapping[str, str] = MappingProxyType({})) -> list[Record]:
+               renames: Mapping[str, str] = MappingProxyType({})) -> list[Record]:
     """The records of `root` in document order: of a heenbericht, or of a retour copied from one.
 
     They are the elements at the places where the retour schema declares a record, found by one XPath made once per

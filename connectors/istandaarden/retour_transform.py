@@ -2,9 +2,10 @@
 
 Every child the retour declares is copied into the retour's namespace (elements of the basisschema keep theirs),
 what it does not declare is left out with its content, and every record (berichtklasse) below the Header gets
-RetourCodes 0200 as its last child. libxslt does the copy in C, at about a third of the cost of copying element by
-element from Python (`retour_records.copy_into`); the retour is built for every message the gateway accepts.
-The stylesheet is made and compiled once per process for each retour message type and schema directory.
+RetourCodes 0200 as its last child. libxslt does the copy in C: alone, at about a third of the cost of copying
+element by element from Python (`retour_records.copy_into`); within the whole message path the difference is below
+what bench/pipeline.py can tell on a shared machine. The stylesheet is made and compiled once per process for each
+retour message type and schema directory.
 
 `header_only` copies the Header alone: the retour of a message rejected as a whole.
 """
