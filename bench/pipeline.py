@@ -27,6 +27,7 @@ from pathlib import Path
 BENCH_DIR = Path(__file__).resolve().parent
 REPO = BENCH_DIR.parent
 WARM_UP = 200
+SQLITE_FILE = "ketenpoort-demo.sqlite3"  # the demo config's
 CONCURRENCY = 32
 
 
@@ -81,17 +82,35 @@ def run_once(tree: Path, store_url: str | None, messages: int) -> dict[str, floa
                 for number in numbers:
                     await send(number)
 
+            database = directory / SQLITE_FILE if store_url is None else None
+            size = sqlite_bytes(database)
             cpu, wall = time.process_time(), time.perf_counter()
             await asyncio.gather(*(sender() for _ in range(CONCURRENCY)))
             cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+            size = sqlite_bytes(database) - size
         finally:
             await runner.cleanup()
-        return {"per_s": round(messages / wall, 1), "cpu_ms_per_msg": round(cpu * 1000 / messages, 3)}
+        return {"per_s": round(messages / wall, 1), "cpu_ms_per_msg": round(cpu * 1000 / messages, 3)} | (
+            {"store_kb_per_msg": round(size / 1024 / messages, 2)} if database else {})
 
     with tempfile.TemporaryDirectory(prefix="ketenpoort-pipeline-") as directory:
         result = asyncio.run(measure(Path(directory)))
     limit = bare_lxml_rate(workload)
     return result | {"bare_lxml_per_s": round(limit), "ratio": round(result["per_s"] / limit, 3)}
+
+
+def sqlite_bytes(database: Path | None) -> int:
+    """The size of a SQLite database, the pages still in its WAL included (0 for None)."""
+    import sqlite3
+
+    if database is None:
+        return 0
+    connection = sqlite3.connect(f"file:{database}?mode=ro", uri=True)
+    try:
+        return connection.execute("PRAGMA page_count").fetchone()[0] * connection.execute(
+            "PRAGMA page_size").fetchone()[0]
+    finally:
+        connection.close()
 
 
 def measure_in_child(tree: Path, store: str, messages: int, dsn: str | None) -> dict[str, float]:
@@ -138,7 +157,9 @@ def main() -> int:
         for tree in trees:
             results[tree].append(measured[tree])
         line = "; ".join(f"{tree}: {measured[tree]['per_s']:.0f}/s, {measured[tree]['cpu_ms_per_msg']:.3f} ms CPU "
-                         f"per message, ratio to bare lxml {measured[tree]['ratio']}" for tree in trees)
+                         f"per message, ratio to bare lxml {measured[tree]['ratio']}"
+                         + (f", {measured[tree]['store_kb_per_msg']} KB stored per message"
+                            if "store_kb_per_msg" in measured[tree] else "") for tree in trees)
         if args.against:
             ratios.append(measured[REPO]["cpu_ms_per_msg"] / measured[trees[1]]["cpu_ms_per_msg"])
             line += f"; CPU this / other {ratios[-1]:.3f}"
@@ -147,6 +168,8 @@ def main() -> int:
                "cpu_ms_per_msg": statistics.median(r["cpu_ms_per_msg"] for r in results[REPO]),
                "per_s": statistics.median(r["per_s"] for r in results[REPO]),
                "ratio": statistics.median(r["ratio"] for r in results[REPO])}
+    if args.store == "sqlite":
+        summary["store_kb_per_msg"] = statistics.median(r["store_kb_per_msg"] for r in results[REPO])
     if args.against:
         summary |= {"other_cpu_ms_per_msg": statistics.median(r["cpu_ms_per_msg"] for r in results[trees[1]]),
                     "cpu_ratio_median": round(statistics.median(ratios), 3),

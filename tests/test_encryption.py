@@ -5,11 +5,14 @@ import asyncio
 import json
 import os
 import stat
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from queues.encryption import (
+    COMPRESSED_VERSION,
     KEYS_ENV_VAR,
+    PLAIN_VERSION,
     EncryptingCodec,
     KeyRing,
     KeyRingError,
@@ -55,6 +58,35 @@ def test_tampered_ciphertext_is_detected(position):
     blob[position] ^= 0x01
     with pytest.raises(PayloadIntegrityError, match="authentication failed"):
         ring.decrypt(bytes(blob), "c")
+
+
+def test_compressed_payloads_are_smaller_and_read_back_alike():
+    ring = KeyRing.generate()
+    xml = b"<Bericht>" + b"".join(b"<Product><Code>%05d</Code><Volume>12</Volume></Product>" % n
+                                  for n in range(60)) + b"</Bericht>"
+    compressed, plain = ring.encrypt(xml, "c", compress=True), ring.encrypt(xml, "c")
+    assert len(compressed) < len(xml) / 4 < len(plain)
+    assert (parse_header(compressed).version, parse_header(plain).version) == (COMPRESSED_VERSION, PLAIN_VERSION)
+    assert ring.decrypt(compressed, "c") == ring.decrypt(plain, "c") == xml
+
+
+def test_the_compression_flag_is_authenticated():
+    ring = KeyRing.generate()
+    blob = bytearray(ring.encrypt(PAYLOAD, "c", compress=True))
+    blob[2] = PLAIN_VERSION  # read as if not compressed: the header is part of what the tag covers
+    with pytest.raises(PayloadIntegrityError, match="authentication failed"):
+        ring.decrypt(bytes(blob), "c")
+
+
+def test_threads_compress_and_decompress_at_once():
+    ring = KeyRing.generate()
+    payloads = [PAYLOAD * n for n in range(1, 200)]
+
+    def round_trip(payload: bytes) -> bytes:
+        return ring.decrypt(ring.encrypt(payload, "c", compress=True), "c")
+
+    with ThreadPoolExecutor(8) as threads:
+        assert list(threads.map(round_trip, payloads)) == payloads
 
 
 def test_plaintext_and_truncated_payloads_are_rejected_clearly():
@@ -187,6 +219,15 @@ def test_codec_sees_payloads_under_an_old_key():
     ring = KeyRing.generate()
     stored = EncryptingCodec(ring).encode(PAYLOAD, "m1")
     assert not EncryptingCodec(ring.rotated()).is_current(stored)
+
+
+def test_codec_compresses_and_sees_payloads_an_older_gateway_left_uncompressed():
+    ring = KeyRing.generate()
+    codec = EncryptingCodec(ring)
+    assert parse_header(codec.encode(PAYLOAD, "m1")).version == COMPRESSED_VERSION
+    older = ring.encrypt(PAYLOAD, "message:m1")
+    assert codec.decode(older, "m1") == PAYLOAD
+    assert not codec.is_current(older)
 
 
 def test_try_reload_logs_and_keeps_the_ring_when_the_file_is_broken(key_file, caplog):

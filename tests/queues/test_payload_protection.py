@@ -12,7 +12,7 @@ import pytest
 
 from queues import SearchFilters
 from queues.audit import RETENTION_PURGE
-from queues.encryption import EncryptingCodec, KeyRing, PayloadIntegrityError, parse_header
+from queues.encryption import COMPRESSED_VERSION, EncryptingCodec, KeyRing, PayloadIntegrityError, parse_header
 from queues.retention import purge_expired_payloads
 from store_helpers import entry
 
@@ -80,6 +80,20 @@ async def test_rewrite_encrypts_plain_payloads_and_moves_old_ones_to_the_new_key
     for message_id in (plain_id, new_id):
         assert (await store.get(message_id)).payload == PAYLOAD
     assert [(await store.get(i)).payload for i in old_ids] == [PAYLOAD + bytes([n]) for n in range(5)]
+
+
+async def test_rewrite_compresses_the_payloads_an_older_gateway_left_uncompressed(database, clock):
+    ring = KeyRing.generate()
+    store = await database.open(clock=clock, payload_codec=EncryptingCodec(ring))
+    ids = [(await store.append(entry(payload=PAYLOAD + bytes([n])))).id for n in range(3)]
+    for message_id in ids[:2]:  # as a gateway before compression wrote them: the same key, version 1
+        [(payload,)] = await database.rows("SELECT payload FROM messages WHERE id = ?", message_id)
+        older = ring.encrypt(ring.decrypt(bytes(payload), f"message:{message_id}"), f"message:{message_id}")
+        await database.rows("UPDATE messages SET payload = ? WHERE id = ?", older, message_id)
+    assert await store.rewrite_payloads() == 2
+    rows = await database.rows("SELECT payload FROM messages")
+    assert {parse_header(bytes(stored)).version for (stored,) in rows} == {COMPRESSED_VERSION}
+    assert [(await store.get(i)).payload for i in ids] == [PAYLOAD + bytes([n]) for n in range(3)]
 
 
 async def test_retention_purges_old_payloads_and_keeps_the_metadata(database, clock):
