@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -153,9 +153,9 @@ def retourcode_meanings(standard: str, codes: tuple[str, ...]) -> list[RetourCod
 
 async def message_detail(store: Store, message_id: str) -> MessageDetail:
     """Raises MessageNotFound."""
-    record = await store.get(message_id)
+    record = await store.get(message_id, payload=False)
     timeline = await store.timeline(message_id)
-    return MessageDetail(_without_payload(record), timeline, retourcode_meanings(record.standard, record.retourcodes),
+    return MessageDetail(record, timeline, retourcode_meanings(record.standard, record.retourcodes),
                          await related_messages(store, record))
 
 
@@ -164,7 +164,7 @@ async def related_messages(store: Store, record: MessageRecord) -> list[RelatedM
     found: dict[str, tuple[str, MessageRecord]] = {}
     if record.correlation_id:
         try:
-            found[record.correlation_id] = ("heenbericht", _without_payload(await store.get(record.correlation_id)))
+            found[record.correlation_id] = ("heenbericht", await store.get(record.correlation_id, payload=False))
         except MessageNotFound:
             pass  # the heenbericht's row is gone (never journaled here); the link is still shown on the record
     answers = await store.search(SearchFilters(correlation_id=record.id), limit=RELATED_LIMIT)
@@ -213,10 +213,6 @@ async def allocation_chain(store: Store, record: MessageRecord) -> list[MessageR
 def _number(message_type: str) -> int | None:
     kind = catalogue.by_code(message_type)
     return kind.number if kind else None
-
-
-def _without_payload(record: MessageRecord) -> MessageRecord:
-    return replace(record, payload=None)
 
 
 # ── audited actions ──

@@ -142,8 +142,10 @@ def update_status(
     yield insert_event(message_id, now, status, detail)
 
 
-def get(message_id: str, now: float, codec: PayloadCodec) -> Operation[MessageRecord]:
-    rows = yield Query(f"SELECT {RECORD_COLUMNS}, {PAYLOAD_COLUMNS} {FROM_MESSAGES} WHERE m.id = ?", (message_id,))
+def get(message_id: str, now: float, codec: PayloadCodec | None) -> Operation[MessageRecord]:
+    """The record, with its payload decoded by `codec` (None: without the payload)."""
+    columns = RECORD_COLUMNS if codec is None else f"{RECORD_COLUMNS}, {PAYLOAD_COLUMNS}"
+    rows = yield Query(f"SELECT {columns} {FROM_MESSAGES} WHERE m.id = ?", (message_id,))
     if not rows:
         raise MessageNotFound(f"no message with id {message_id!r}")
     return message_record(rows[0], now, codec)

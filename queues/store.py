@@ -131,9 +131,10 @@ class Store(ABC):
         """Set the status (recorded as an event of that name) and, when given, replace the retourcodes."""
         await self._write(journal_ops.update_status(message_id, status, detail, retourcodes, self.clock()))
 
-    async def get(self, message_id: str) -> MessageRecord:
-        """Metadata and payload. Raises MessageNotFound."""
-        return await self._read(journal_ops.get(message_id, self.clock(), self.codec))
+    async def get(self, message_id: str, *, payload: bool = True) -> MessageRecord:
+        """Metadata and, unless `payload` is False, the payload (read and decrypted only then). Raises
+        MessageNotFound."""
+        return await self._read(journal_ops.get(message_id, self.clock(), self.codec if payload else None))
 
     async def timeline(self, message_id: str) -> list[TimelineEvent]:
         """Every event recorded for the message, oldest first. Raises MessageNotFound."""

@@ -12,15 +12,18 @@ namespace); both standards can share it. Structure is checked here; content is t
 from __future__ import annotations
 
 import weakref
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import xmlschema
 from lxml import etree
 
 XSI = "http://www.w3.org/2001/XMLSchema-instance"
-_NIL = f"{{{XSI}}}nil"
+_IN_XSI = f"{{{XSI}}}"
+_NIL = f"{_IN_XSI}nil"
 TEXT = "#text"
-_CHILDREN: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # type -> {local name: declaration}
+_SHAPES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # type -> its _Shape
 
 
 class MappingError(ValueError):
@@ -33,44 +36,57 @@ class MappingError(ValueError):
         super().__init__(f"{where}{f' (line {line})' if line else ''}: {message}")
 
 
-def _attributes(xsd_element: xmlschema.XsdElement) -> dict[str, str]:
-    """Attribute local name → its qualified name, for the element's type."""
-    attributes = getattr(xsd_element.type, "attributes", {})  # simple types have none
-    return {etree.QName(name).localname: name for name in attributes if name}
+@dataclass(frozen=True)
+class _Shape:
+    """What the walks ask of an element's type, worked out once per type: each of xmlschema's answers costs
+    microseconds, and a walk asks them for every element of every message (every message leased as JSON)."""
+
+    simple: bool  # simple content: a value, with attributes if it has any
+    attributes: Mapping[str, str]  # local name -> qualified name
+    attribute_names: Mapping[str, str]  # qualified name -> local name
+    children: Mapping[str, xmlschema.XsdElement]  # local name -> declaration, in schema order
+    by_tag: Mapping[str, tuple[str, xmlschema.XsdElement, bool]]  # qualified name -> (local name, declaration,
+    # whether it may repeat)
 
 
-def _children(xsd_element: xmlschema.XsdElement) -> dict[str, xmlschema.XsdElement]:
-    # cached per type: a compiled schema is walked for every message, and iter_elements is slow
-    declared = _CHILDREN.get(xsd_element.type)
-    if declared is None:
-        content = getattr(xsd_element.type, "content", None)  # simple types and simple content have no groups
-        declared = {child.local_name: child for child in content.iter_elements()} \
+def _shape(xsd_element: xmlschema.XsdElement) -> _Shape:
+    shape = _SHAPES.get(xsd_element.type)
+    if shape is None:
+        xsd_type = xsd_element.type
+        declared = getattr(xsd_type, "attributes", {})  # simple types have none
+        attributes = {etree.QName(name).localname: name for name in declared if name}
+        content = getattr(xsd_type, "content", None)  # simple types and simple content have no groups
+        children = {child.local_name: child for child in content.iter_elements()} \
             if hasattr(content, "iter_elements") else {}
-        _CHILDREN[xsd_element.type] = declared
-    return declared
+        shape = _SHAPES[xsd_type] = _Shape(
+            xsd_type.has_simple_content(), attributes, {name: local for local, name in attributes.items()},
+            children, {child.name: (local, child, child.is_multiple()) for local, child in children.items()})
+    return shape
 
 
 def element_to_json(element: etree._Element, xsd_element: xmlschema.XsdElement, path: str = "") -> Any:
     """The JSON value of `element`, declared by `xsd_element`."""
     path = path or f"/{etree.QName(element).localname}"
-    known = _attributes(xsd_element)
+    shape = _shape(xsd_element)
     result: dict[str, Any] = {}
-    for name, value in element.attrib.items():
-        qname = etree.QName(name)
-        if name == _NIL:
-            result["@nil"] = value
-        elif qname.namespace == XSI:
-            continue  # schemaLocation and friends are hints to validators, not content
-        elif known.get(qname.localname) != name:
-            raise MappingError(path, f"unexpected attribute {name!r}", element.sourceline)
-        else:
-            result["@" + qname.localname] = value
-    has_children = any(True for _ in element.iterchildren(etree.Element))
-    if xsd_element.type.has_simple_content() or not _children(xsd_element) and not has_children:
-        if has_children:
+    attributes = element.attrib
+    if attributes:
+        for name, value in attributes.items():
+            if name == _NIL:
+                result["@nil"] = value
+            elif name.startswith(_IN_XSI):
+                continue  # schemaLocation and friends are hints to validators, not content
+            elif name not in shape.attribute_names:
+                raise MappingError(path, f"unexpected attribute {name!r}", element.sourceline)
+            else:
+                result["@" + shape.attribute_names[name]] = value
+    children = list(element.iterchildren(etree.Element))
+    if shape.simple or not shape.children and not children:
+        if children:
             raise MappingError(path, "expected a value, found child elements", element.sourceline)
         # the text around any comments or processing instructions, as an XML processor reads the value
-        text = "".join([element.text or "", *(child.tail or "" for child in element)])
+        text = "".join([element.text or "", *(child.tail or "" for child in element)]) if len(element) \
+            else element.text or ""
         if not result:
             return text
         if text:
@@ -78,25 +94,31 @@ def element_to_json(element: etree._Element, xsd_element: xmlschema.XsdElement, 
         return result
     if (element.text or "").strip() or any((child.tail or "").strip() for child in element):
         raise MappingError(path, "text is not allowed between the child elements", element.sourceline)
-    expected = _children(xsd_element)
-    for child in element.iterchildren(etree.Element):
-        local = etree.QName(child).localname
-        xsd_child = expected.get(local)
-        child_path = f"{path}/{local}"
-        if xsd_child is None:
-            raise MappingError(child_path, f"element {local} is not allowed in {xsd_element.local_name} "
-                                           f"(allowed: {', '.join(expected)})", child.sourceline)
-        if xsd_child.name != child.tag:
-            raise MappingError(child_path, f"element {local} is in namespace {etree.QName(child).namespace}, "
-                                           f"expected {etree.QName(xsd_child.name).namespace}", child.sourceline)
-        if xsd_child.is_multiple():
+    for child in children:
+        found = shape.by_tag.get(child.tag)
+        if found is None:
+            raise _misplaced(child, xsd_element, shape, path)
+        local, xsd_child, repeats = found
+        if repeats:
             items = result.setdefault(local, [])
-            items.append(element_to_json(child, xsd_child, f"{child_path}[{len(items) + 1}]"))
+            items.append(element_to_json(child, xsd_child, f"{path}/{local}[{len(items) + 1}]"))
         elif local in result:
-            raise MappingError(child_path, "occurs more than once where the schema allows one", child.sourceline)
+            raise MappingError(f"{path}/{local}", "occurs more than once where the schema allows one",
+                               child.sourceline)
         else:
-            result[local] = element_to_json(child, xsd_child, child_path)
+            result[local] = element_to_json(child, xsd_child, f"{path}/{local}")
     return result
+
+
+def _misplaced(child: etree._Element, xsd_element: xmlschema.XsdElement, shape: _Shape, path: str) -> MappingError:
+    """The error for a child element the type does not declare: unknown by name, or in another namespace."""
+    local = etree.QName(child).localname
+    declared = shape.children.get(local)
+    if declared is None:
+        return MappingError(f"{path}/{local}", f"element {local} is not allowed in {xsd_element.local_name} "
+                                               f"(allowed: {', '.join(shape.children)})", child.sourceline)
+    return MappingError(f"{path}/{local}", f"element {local} is in namespace {etree.QName(child).namespace}, "
+                                           f"expected {etree.QName(declared.name).namespace}", child.sourceline)
 
 
 def json_to_element(value: Any, xsd_element: xmlschema.XsdElement, nsmap: dict[str, str] | None = None,
@@ -109,18 +131,19 @@ def json_to_element(value: Any, xsd_element: xmlschema.XsdElement, nsmap: dict[s
 
 
 def _fill(element: etree._Element, value: Any, xsd_element: xmlschema.XsdElement, path: str) -> None:
+    shape = _shape(xsd_element)
     if isinstance(value, str):
-        if _children(xsd_element) and not xsd_element.type.has_simple_content():
+        if shape.children and not shape.simple:
             raise MappingError(path, f"expected an object with the elements of {xsd_element.local_name}, "
                                      "got a string")
         _set_text(element, value, path)
         return
-    if not isinstance(value, dict) and xsd_element.type.has_simple_content() and not _attributes(xsd_element):
+    if not isinstance(value, dict) and shape.simple and not shape.attributes:
         raise MappingError(path, f"expected a string (values are the XML text), got {_json_kind(value)}")
     if not isinstance(value, dict):
         raise MappingError(path, f"expected an object or a string, got {_json_kind(value)}")
-    known = _attributes(xsd_element)
-    expected = _children(xsd_element)
+    known = shape.attributes
+    expected = shape.children
     for key, item in value.items():
         if key == "@nil":
             element.set(_NIL, _string(item, f"{path}.{key}"))
@@ -138,13 +161,14 @@ def _fill(element: etree._Element, value: Any, xsd_element: xmlschema.XsdElement
             continue
         child_path = f"{path}.{name}"
         items = value[name]
-        if xsd_child.is_multiple():
+        repeats = shape.by_tag[xsd_child.name][2]
+        if repeats:
             if not isinstance(items, list):
                 raise MappingError(child_path, f"expected a list (the element can repeat), got {_json_kind(items)}")
         else:
             items = [items]
         for index, item in enumerate(items):
-            item_path = f"{child_path}[{index}]" if xsd_child.is_multiple() else child_path
+            item_path = f"{child_path}[{index}]" if repeats else child_path
             _fill(etree.SubElement(element, xsd_child.name), item, xsd_child, item_path)
 
 

@@ -30,10 +30,12 @@ _children: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # type -> it
 
 def message_root(message: MessageType, registry: SchemaRegistry | None = None) -> xmlschema.XsdElement:
     """The declaration of the message's root element `Bericht`."""
-    return _root_element(_directory(message, registry), message)
+    return _root_element(_directory(message, registry), message.code)
 
 
-def _root_element(directory: Path, message: MessageType) -> xmlschema.XsdElement:
+@functools.cache  # asked for every message leased as JSON: finding the compiled schema resolves its directory
+def _root_element(directory: Path, code: str) -> xmlschema.XsdElement:
+    message = catalogue.by_code(code)
     return _standard_schema(directory, message.standard).maps.elements[f"{{{message.namespace}}}{ROOT}"]
 
 
@@ -57,7 +59,6 @@ def message_declaration(message: MessageType, registry: SchemaRegistry | None = 
 
 @functools.cache
 def _declaration_tree(directory: Path, code: str) -> Declaration:
-    message = catalogue.by_code(code)
     made: dict[int, Declaration] = {}  # an element declaration reached on several paths is converted once
 
     def convert(xsd_element: xmlschema.XsdElement) -> Declaration:
@@ -68,7 +69,7 @@ def _declaration_tree(directory: Path, code: str) -> Declaration:
                                                         xsd_element.local_name, MappingProxyType(kids))
         return found
 
-    return convert(_root_element(directory, message))
+    return convert(_root_element(directory, code))
 
 
 def children(xsd_element: xmlschema.XsdElement) -> dict[str, xmlschema.XsdElement]:

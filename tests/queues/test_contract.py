@@ -10,6 +10,7 @@ from store_helpers import entry
 from queues import (
     LeaseLost, MessageNotFound, NotDeadLettered, RetryPolicy, SchemaVersionError, SearchFilters, StoreError,
 )
+from queues.encryption import EncryptingCodec, KeyRing, PayloadIntegrityError
 
 UNKNOWN_ID = "01900000-0000-7000-8000-000000000000"
 
@@ -36,6 +37,18 @@ async def test_append_journals_the_message_with_all_its_metadata(store, clock):
     assert message.received_at == datetime.fromtimestamp(clock.now, UTC)
     assert (message.queue, message.queue_state, message.attempts) == ("inbox:0448", "ready", 0)
     assert [event.event for event in await store.timeline(result.id)] == ["validated", "queued"]
+
+
+async def test_get_without_payload_reads_the_same_metadata_and_decrypts_nothing(database, clock):
+    store = await database.open(clock=clock, payload_codec=EncryptingCodec(KeyRing.generate()))
+    result = await store.append(entry(status="validated", retourcodes=("8001",)))
+    await database.rows("UPDATE messages SET payload = ? WHERE id = ?", b"KP\x01 not a ciphertext", result.id)
+    with pytest.raises(PayloadIntegrityError):
+        await store.get(result.id)
+    metadata = await store.get(result.id, payload=False)
+    assert metadata.payload is None
+    assert (metadata.id, metadata.status, metadata.retourcodes, metadata.queue) == (
+        result.id, "validated", ("8001",), "inbox:0448")
 
 
 async def test_a_known_idempotency_key_returns_the_first_id_and_writes_nothing(store):
