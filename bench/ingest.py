@@ -6,7 +6,8 @@ in the same run: lxml alone parsing and validating the same messages on one core
                            [--rate R] [--rate-seconds S] [--quick] [--without-register] [--postgres DSN]
 
 For each store: a closed loop of C keep-alive connections from a load generator in its own process (throughput,
-p50/p95/p99 latency), then an open loop at a fixed R messages per second (latency counted from when each message
+p50/p95/p99 latency); then backoffice consumers drain the inboxes it filled (bench/consumers.py: leases of 20,
+every message acked; delivered/s and the gateway's CPU per delivered message); then an open loop at a fixed R messages per second (latency counted from when each message
 was due). The HTTPS floor is measured on the same gateway too: the same connections posting an empty body, which
 the provider route refuses (400) after TLS with the client certificate, the middlewares and authorisation, before
 any message work: what no message can cost less than, in this design on this machine. The gateway's CPU time per
@@ -18,19 +19,23 @@ lxml messages/s; floor_ratio the same for the HTTPS floor).
 from __future__ import annotations
 
 import argparse
+import asyncio
 import dataclasses
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from consumers import Deliveries, consume  # noqa: E402
 from gateway_process import Deployment, postgres_database, postgres_unreachable, summary_of  # noqa: E402
 from workload import Template, bare_lxml_rate, describe, templates  # noqa: E402
 
 WARM_UP = 300  # messages before measuring: first requests compile caches and fill connection pools
 FLOOR_REQUESTS = 3000
+CONSUMERS_PER_TENANT = 2
 
 
 def measure(store_url: str | None, workload: list[Template], args: argparse.Namespace) -> dict[str, float]:
@@ -43,6 +48,11 @@ def measure(store_url: str | None, workload: list[Template], args: argparse.Name
             cpu_before = gateway.cpu_seconds()
             closed = summary_of(deployment.load(workload, targets, "--messages", str(args.messages), *connections))
             cpu_ms = (gateway.cpu_seconds() - cpu_before) * 1000 / max(closed["messages"], 1)
+            cpu_before, started = gateway.cpu_seconds(), time.perf_counter()
+            deliveries = asyncio.run(drain(deployment, targets))
+            drained = time.perf_counter() - started
+            delivered = len(deliveries.times)
+            delivery_cpu_ms = (gateway.cpu_seconds() - cpu_before) * 1000 / max(delivered, 1)
             empty = [dataclasses.replace(template, code="empty", xml=b"", slots=())
                      for template in workload if not template.from_backoffice]
             cpu_before = gateway.cpu_seconds()
@@ -61,12 +71,16 @@ def measure(store_url: str | None, workload: list[Template], args: argparse.Name
                "answered_2xx": _share_2xx(closed), "floor_per_s": floor["rate"],
                "floor_cpu_ms_per_request": round(floor_cpu_ms, 3)}
     results |= {f"{sender}_p99_ms": run["p99_ms"] for sender, run in closed["by_sender"].items()}
+    results |= {"delivered_per_s": round(delivered / drained, 1), "delivery_cpu_ms_per_msg": round(delivery_cpu_ms, 3)}
     print(f"  closed loop, {args.connections} connections: {closed['messages']} messages in {closed['seconds']} s = "
           f"{closed['rate']:.0f}/s; p50 {closed['p50_ms']} ms, p95 {closed['p95_ms']} ms, p99 {closed['p99_ms']} ms;"
           f" gateway CPU {cpu_ms:.2f} ms per message; answers {closed['statuses']}")
     for sender, run in closed["by_sender"].items():
         print(f"    from the {sender}: {run['messages']} messages; p50 {run['p50_ms']} ms, p95 {run['p95_ms']} ms, "
               f"p99 {run['p99_ms']} ms")
+    print(f"  delivery, {CONSUMERS_PER_TENANT} consumers per tenant: {delivered} messages in {drained:.2f} s = "
+          f"{delivered / drained:.0f}/s; gateway CPU {delivery_cpu_ms:.2f} ms per delivered message; "
+          f"{deliveries.twice} delivered twice, {deliveries.failed_acks} acks refused")
     print(f"  HTTPS floor, an empty body refused (400) over the same {args.connections} connections: "
           f"{floor['rate']:.0f}/s; p50 {floor['p50_ms']} ms; gateway CPU {floor_cpu_ms:.2f} ms per request; "
           f"answers {floor['statuses']}")
@@ -76,6 +90,14 @@ def measure(store_url: str | None, workload: list[Template], args: argparse.Name
               f"max {fixed['max_ms']} ms; answers {fixed['statuses']}")
         results |= {f"at{args.rate:.0f}_p99_ms": fixed["p99_ms"], f"at{args.rate:.0f}_achieved": fixed["rate"]}
     return results
+
+
+async def drain(deployment: Deployment, targets: list[str]) -> Deliveries:
+    """Backoffice consumers until the inboxes are empty."""
+    done = asyncio.Event()
+    done.set()
+    return await consume(targets, Path(deployment.info["ca_cert"]), deployment.info["tokens"]["backoffice"],
+                         [tenant["gemeentecode"] for tenant in deployment.info["tenants"]], CONSUMERS_PER_TENANT, done)
 
 
 def _share_2xx(run: dict) -> float:
