@@ -165,7 +165,7 @@ class Pipeline:
         entry = message_entry(message, data, parties, self._served(parties), status=ACCEPTED,
                               queue=inbox_queue(parties.tenant), idempotency_key=key, retourcodes=codes,
                               events=((ACCEPTED, {"findings": _finding_details(findings)}),))
-        return Decision(entry, [retour_entry(message, parties, retour)], self._register_rows(message.root, findings),
+        return Decision(entry, [retour_entry(message, parties, retour)], self._register_rows(message, findings),
                         answer=lambda result: Answer(202, {"id": result.id, "status": ACCEPTED,
                                                            "retour_id": result.related_ids[0],
                                                            "retourcodes": list(codes)}, ACCEPTED, kind))
@@ -251,7 +251,7 @@ class Pipeline:
                               queue=outbound_queue(kind.standard, parties.provider), idempotency_key=key,
                               events=((ACCEPTED, {"findings": _finding_details(findings)}),))
         problems = [problem.as_dict() for problem in _finding_problems(findings)]
-        return Decision(entry, (), self._register_rows(message.root),
+        return Decision(entry, (), self._register_rows(message),
                         answer=lambda result: Answer(202, {"id": result.id, "status": ACCEPTED,
                                                            "findings": problems}, ACCEPTED, kind))
 
@@ -294,9 +294,9 @@ class Pipeline:
             return await self._duplicate(result.id, data, message.message_type)
         return decision.answer(result)
 
-    def _register_rows(self, root: etree._Element, findings: Sequence[Finding] = ()) -> list[RegisterRow]:
+    def _register_rows(self, message: IncomingMessage, findings: Sequence[Finding] = ()) -> list[RegisterRow]:
         """What an accepted message adds to the register, in the transaction that journals it."""
-        return register_rows(records_from_message(root, findings)) if self.rules.with_register else []
+        return register_rows(records_from_message(message.rules_view, findings)) if self.rules.with_register else []
 
     # ── journal ──
 

@@ -13,7 +13,7 @@ from typing import TypeVar
 
 from connectors.istandaarden.reader import IncomingMessage
 from connectors.istandaarden.rules import (
-    Finding, Message, RuleContext, Tarief, check_across_messages, check_document,
+    Finding, RuleContext, Tarief, check_across_messages, check_document,
 )
 from gateway.config import Config, Tenant
 from gateway.rules_register import StoreRegister
@@ -70,7 +70,7 @@ class TechnicalRules:
         context = self.contexts.for_tenant(tenant)
         kind = message.message_type
         key = ":".join(("rules", kind.standard, kind.sender, sender)) if self.with_register else None
-        checked = Message(message.root)
+        checked = message.rules_view
         findings = check_document(checked, context)
 
         async def check(reader: RegisterReader) -> A:

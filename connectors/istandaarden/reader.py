@@ -11,6 +11,7 @@ from . import safe_xml
 from .catalogue import MessageType
 from .header import Header, identify, read_header
 from .problems import MessageError, Problem
+from .rules.message import Message
 from .safe_xml import DEFAULT_LIMITS, Limits
 from .validation import SchemaRegistry
 
@@ -24,6 +25,11 @@ class IncomingMessage:
     def header(self) -> Header:
         """Read on first use: validation does not need it, and reading it costs as much as a tenth of a parse."""
         return read_header(self.root)
+
+    @functools.cached_property
+    def rules_view(self) -> Message:
+        """The rules' view of the message, made once: the rules and the register's records read the same values."""
+        return Message(self.root)
 
     @property
     def code(self) -> str:

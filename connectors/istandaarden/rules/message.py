@@ -72,6 +72,9 @@ class Message:
         self.header = self.find(root, "Header")
         # Look-ups in the register that several rules share, kept for the one check of this message.
         self.memo: dict = {}
+        # Values by (element, path): the rules and the register's records ask for the same ones (the BSN, the
+        # products, their dates), half of all asks. The tree is not changed while this view is in use.
+        self._texts: dict[tuple[etree._Element | None, str], str | None] = {}
 
     # -- finding elements and values (paths of local names, e.g. "Client/Bsn") --
 
@@ -85,10 +88,13 @@ class Message:
         return [] if element is None else element.findall(_steps(path))
 
     def text(self, element: etree._Element | None, path: str) -> str | None:
-        found = self.find(element, path)
-        if found is None or found.text is None:
-            return None
-        return found.text.strip()
+        key = (element, path)
+        try:
+            return self._texts[key]
+        except KeyError:
+            found = self.find(element, path)
+            value = self._texts[key] = None if found is None or found.text is None else found.text.strip()
+            return value
 
     def date(self, element: etree._Element | None, path: str) -> date | None:
         return parse_date(self.text(element, path))
