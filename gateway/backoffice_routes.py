@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.auth import BACKOFFICE, require_tenant
+from gateway.auth import BACKOFFICE, authenticated_token, require_tenant
 from gateway.corv_pipeline import is_corv_message
 from gateway.corv_routes import CORV_PIPELINE_KEY
 from gateway.http_errors import json_error
@@ -58,8 +58,9 @@ async def inbox(request: web.Request) -> web.Response:
 
 
 async def ack(request: web.Request) -> web.Response:
-    store = await _inbox_message_store(request)
-    return await acknowledge(request, store, request.match_info["id"])
+    queues = [inbox_queue(gemeentecode) for gemeentecode in authenticated_token(request).tenants]
+    return await acknowledge(request, request.app[PIPELINE_KEY].store, request.match_info["id"], queues,
+                             lambda: _inbox_message_store(request))
 
 
 async def nack(request: web.Request) -> web.Response:

@@ -87,8 +87,11 @@ async def _ack(request: web.Request, queue_of: Callable[[str, str], str]) -> web
     provider = authenticated_provider(request)
     store = request.app[PIPELINE_KEY].store
     message_id = request.match_info["id"]
-    record = await leased_message(store, message_id)
     queue = queue_of(request.match_info["standard"], provider.agb)
-    if record.partner != provider.agb or record.direction != "outbound" or record.queue not in (None, queue):
-        raise json_error(404, f"no message with id {message_id} on your queue {queue}")
-    return await acknowledge(request, store, message_id)
+
+    async def check_owner() -> None:
+        record = await leased_message(store, message_id)
+        if record.partner != provider.agb or record.direction != "outbound" or record.queue not in (None, queue):
+            raise json_error(404, f"no message with id {message_id} on your queue {queue}")
+
+    return await acknowledge(request, store, message_id, [queue], check_owner)

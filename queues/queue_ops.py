@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+
 from .codec import PayloadCodec
 from .errors import LeaseLost, MessageNotFound, NotDeadLettered
 from .journal_ops import get_many, insert_event, insert_events, touch
@@ -80,18 +82,30 @@ def _explain_no_lease(message_id: str) -> Operation[None]:
     yield from _require_message(message_id)
 
 
-def ack(message_id: str, token: str, now: float) -> Operation[None]:
-    """Done with it: off the queue for good. Acking a message that is on no queue any more is a no-op."""
+def ack(dialect: Dialect, message_id: str, token: str, now: float,
+        queues: Sequence[str] | None = None) -> Operation[bool]:
+    """Done with it: off the queue for good. Acking a message that is on no queue any more is a no-op. With
+    `queues`, only a lease on one of them is acked; otherwise it returns False, having changed and explained
+    nothing."""
+    restriction, params = "", []
+    if queues is not None:
+        if not queues:
+            return False
+        condition, params = dialect.in_list(queues)
+        restriction = f" AND queue {condition}"
     rows = yield Query(
-        "DELETE FROM queue_items WHERE message_id = ? AND lease_token = ? AND state = 'ready' "
+        f"DELETE FROM queue_items WHERE message_id = ? AND lease_token = ? AND state = 'ready'{restriction} "
         "RETURNING queue, attempts",
-        (message_id, token),
+        (message_id, token, *params),
     )
     if not rows:
+        if queues is not None:
+            return False
         yield from _explain_no_lease(message_id)
-        return
+        return True
     yield from touch(message_id, now, "acked")
     yield insert_event(message_id, now, "acked", {"queue": rows[0]["queue"], "attempt": rows[0]["attempts"]})
+    return True
 
 
 def nack(

@@ -184,9 +184,11 @@ class Store(ABC):
             queue_ops.lease(self.dialect, queue, n, visibility_seconds, self.retry, self.clock(), self.codec)
         )
 
-    async def ack(self, message_id: str, token: str) -> None:
-        """Raises LeaseLost when `token` is not the current lease, MessageNotFound for an unknown id."""
-        await self._write(queue_ops.ack(message_id, token, self.clock()))
+    async def ack(self, message_id: str, token: str, *, queues: Sequence[str] | None = None) -> bool:
+        """Raises LeaseLost when `token` is not the current lease, MessageNotFound for an unknown id. With `queues`
+        (those of the caller), it acks only a lease on one of them and returns False, changing and explaining
+        nothing, for any other message: the caller then finds out whose it is before telling why."""
+        return await self._write(queue_ops.ack(self.dialect, message_id, token, self.clock(), queues))
 
     async def nack(
         self, message_id: str, token: str, delay: float | None = None, *, reason: str | None = None

@@ -39,6 +39,18 @@ async def test_append_journals_the_message_with_all_its_metadata(store, clock):
     assert [event.event for event in await store.timeline(result.id)] == ["validated", "queued"]
 
 
+async def test_ack_on_given_queues_leaves_a_lease_on_any_other_alone(store):
+    result = await store.append(entry(queue="inbox:0448"))
+    [leased] = await store.lease("inbox:0448", 1, 60)
+    assert not await store.ack(result.id, leased.token, queues=["inbox:0400"])
+    assert not await store.ack(result.id, leased.token, queues=[])
+    assert not await store.ack(UNKNOWN_ID, leased.token, queues=["inbox:0448"])
+    assert (await store.get(result.id, payload=False)).queue_state == "leased"
+    assert await store.ack(result.id, leased.token, queues=["inbox:0400", "inbox:0448"])
+    assert (await store.get(result.id, payload=False)).queue is None
+    assert [event.event for event in await store.timeline(result.id)][-1] == "acked"
+
+
 async def test_get_without_payload_reads_the_same_metadata_and_decrypts_nothing(database, clock):
     store = await database.open(clock=clock, payload_codec=EncryptingCodec(KeyRing.generate()))
     result = await store.append(entry(status="validated", retourcodes=("8001",)))
