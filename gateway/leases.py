@@ -28,6 +28,10 @@ from queues import LeasedMessage, LeaseLost, MessageNotFound, MessageRecord, Sto
 DEFAULT_LIMIT, MAX_LIMIT = 10, 100
 DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS = 60.0, 3600.0
 MAX_NACK_DELAY_SECONDS = 7 * 24 * 3600.0
+# A page whose payloads hold up to this many bytes is shown on the event loop (a few milliseconds: 40 messages
+# of the usual 3 KB); the thread hop cost a tenth of each delivery. A larger page goes to a thread, so other requests
+# go on meanwhile.
+INLINE_PAGE_BYTES = 128 * 1024
 
 
 async def lease_page(request: web.Request, pipeline: Pipeline, queue: str, *, with_json: bool) -> web.Response:
@@ -35,8 +39,12 @@ async def lease_page(request: web.Request, pipeline: Pipeline, queue: str, *, wi
     limit = _query_number(request, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT, int)
     seconds = _query_number(request, "lease", DEFAULT_LEASE_SECONDS, 1, MAX_LEASE_SECONDS, float)
     leased = await pipeline.store.lease(queue, limit, seconds)
-    views = await asyncio.to_thread(lambda: [_view(item, pipeline, with_json) for item in leased])
-    return web.json_response({"messages": views})
+
+    def views() -> list[dict[str, Any]]:
+        return [_view(item, pipeline, with_json) for item in leased]
+
+    size = sum(len(item.message.payload or b"") for item in leased)
+    return web.json_response({"messages": views() if size <= INLINE_PAGE_BYTES else await asyncio.to_thread(views)})
 
 
 def record_view(record: MessageRecord) -> dict[str, Any]:

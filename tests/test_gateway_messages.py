@@ -18,6 +18,7 @@ from connectors.istandaarden import catalogue, json_mapping
 from connectors.istandaarden.header import read_header
 from connectors.istandaarden.retour import build_retour
 from connectors.istandaarden.validation import SchemaRegistry
+from gateway import leases
 from gateway.rules_register import StoreRegister
 
 REGISTRY = SchemaRegistry()
@@ -179,6 +180,18 @@ async def test_a_client_certificate_of_another_ca_is_refused_during_the_handshak
     with pytest.raises(aiohttp.ClientError) as raised:
         await client.send(dev_pki.other_ca_client, "iwmo", addressed(example_path("WMO315")))
     assert isinstance(raised.value, (aiohttp.ClientOSError, aiohttp.ClientConnectorError))
+
+
+@pytest.mark.parametrize("inline_bytes", [leases.INLINE_PAGE_BYTES, 0], ids=["on the event loop", "in a thread"])
+async def test_a_page_of_the_inbox_is_made_alike_on_the_event_loop_or_in_a_thread(gateway, dev_pki, test_tokens,
+                                                                                  monkeypatch, inline_bytes):
+    monkeypatch.setattr(leases, "INLINE_PAGE_BYTES", inline_bytes)
+    client, _ = gateway
+    data = addressed(example_path("WMO317"))
+    sent = await client.send(dev_pki.provider, "iwmo", data)
+    [item] = await client.inbox(test_tokens["backoffice"])
+    assert (item["id"], item["message"], item["xml"]) == (sent.body["id"], "WMO317", data.decode("utf-8"))
+    assert item["json"] == json_mapping.to_json(etree.fromstring(data))
 
 
 async def test_an_inbox_message_comes_again_after_a_nack_and_the_lease_token_is_checked(gateway, dev_pki,
