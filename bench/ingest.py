@@ -7,10 +7,11 @@ in the same run: lxml alone parsing and validating the same messages on one core
 
 For each store: a closed loop of C keep-alive connections from a load generator in its own process (throughput,
 p50/p95/p99 latency); then backoffice consumers drain the inboxes it filled (bench/consumers.py: leases of 20,
-every message acked; delivered/s and the gateway's CPU per delivered message); then an open loop at a fixed R messages per second (latency counted from when each message
-was due). The HTTPS floor is measured on the same gateway too: the same connections posting an empty body, which
-the provider route refuses (400) after TLS with the client certificate, the middlewares and authorisation, before
-any message work: what no message can cost less than, in this design on this machine. The gateway's CPU time per
+every message acked; delivered/s and the gateway's CPU per delivered message); then an open loop at a fixed R
+messages per second (latency counted from when each message was due). The HTTPS floor is measured on the same
+gateway too: the same connections posting an empty body, which the provider route refuses (400) after TLS with the
+client certificate, the middlewares and authorisation, before any message work: what no message can cost less
+than, in this design on this machine. The gateway's CPU time per
 message is shown too: on a 2-core machine the load generator takes much of the other core. PostgreSQL runs on a
 fresh database (--postgres or KETENPOORT_TEST_POSTGRES_DSN), dropped afterwards.
 Ends with `RESULT sqlite_ratio=... sqlite_floor_ratio=... sqlite_per_s=... ...` (ratio = gateway messages/s / bare

@@ -44,8 +44,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import NamedTuple
 
-from cryptography.exceptions import InvalidTag
 import zstandard
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEYS_ENV_VAR = "KETENPOORT_KEYS"

@@ -156,12 +156,11 @@ def _fill(element: etree._Element, value: Any, xsd_element: xmlschema.XsdElement
         elif key not in expected:
             raise MappingError(f"{path}.{key}", f"unknown element in {xsd_element.local_name}"
                                                 f"{f' (expected one of: {chr(44).join(expected)})' if expected else ''}")
-    for name, xsd_child in expected.items():
+    for name, xsd_child, repeats in shape.by_tag.values():  # in schema order
         if name not in value:
             continue
         child_path = f"{path}.{name}"
         items = value[name]
-        repeats = shape.by_tag[xsd_child.name][2]
         if repeats:
             if not isinstance(items, list):
                 raise MappingError(child_path, f"expected a list (the element can repeat), got {_json_kind(items)}")
