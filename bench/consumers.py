@@ -1,6 +1,7 @@
 """Backoffice consumers for the load benchmarks: they lease the tenants' inboxes over HTTPS (any of several gateways)
-and ack every message, recording which message each lease delivered, so a run can tell whether any message was
-delivered twice while its lease held (it never may) and whether every accepted message was delivered.
+and ack every message (a page's acks in one request, or with `ack_each` one request per message), recording which
+message each lease delivered, so a run can tell whether any message was delivered twice while its lease held (it
+never may) and whether every accepted message was delivered.
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ class Deliveries:
 
 
 async def consume(base_urls: list[str], ca_cert: Path, token: str, tenants: list[str], workers: int,
-                  done: asyncio.Event) -> Deliveries:
+                  done: asyncio.Event, *, ack_each: bool = False) -> Deliveries:
     """`workers` consumers per gateway and tenant until `done` is set and the inboxes are empty."""
     deliveries = Deliveries()
     connector = aiohttp.TCPConnector(ssl=client_ssl_context(ca_cert), limit=64)
@@ -41,6 +42,12 @@ async def consume(base_urls: list[str], ca_cert: Path, token: str, tenants: list
             async with session.post(f"{base_url}/api/v1/inbox/{message['id']}/ack",
                                     json={"lease_token": message["lease_token"]}) as response:
                 deliveries.failed_acks += response.status != 200
+
+        async def ack_page(base_url: str, messages: list[dict]) -> None:
+            acks = [{"id": message["id"], "lease_token": message["lease_token"]} for message in messages]
+            async with session.post(f"{base_url}/api/v1/inbox/ack", json={"acks": acks}) as response:
+                failed = len((await response.json())["failed"]) if response.status == 200 else len(messages)
+            deliveries.failed_acks += failed
 
         async def worker(base_url: str, tenant: str) -> None:
             url = f"{base_url}/api/v1/tenants/{tenant}/inbox?limit={PAGE}&lease={LEASE_SECONDS}"
@@ -53,7 +60,10 @@ async def consume(base_urls: list[str], ca_cert: Path, token: str, tenants: list
                     deliveries.times[message["id"]] += 1
                 # A page's acks at once, as a backoffice that keeps up would: one at a time, each waits for its own
                 # durable commit, and a worker then acks no faster than the commits come.
-                await asyncio.gather(*(ack(base_url, message) for message in messages))
+                if ack_each:
+                    await asyncio.gather(*(ack(base_url, message) for message in messages))
+                elif messages:
+                    await ack_page(base_url, messages)
                 if not messages:
                     if done.is_set():
                         return

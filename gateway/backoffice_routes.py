@@ -5,6 +5,8 @@
   "lease_token", ...}]}`; each stays invisible to other readers for SECONDS.
 - `POST /api/v1/inbox/{id}/ack` with `{"lease_token"}` — processed; `POST /api/v1/inbox/{id}/nack` with
   `{"lease_token", "delay"?, "reason"?}` — give it back (dead-lettered after the last attempt).
+- `POST /api/v1/inbox/ack` with `{"acks": [{"id", "lease_token"}, ...]}` — a page processed, in one request:
+  `{"acked": [...], "failed": [{"id", "status", "errors"}]}`.
 - `POST /api/v1/tenants/{gemeentecode}/outbound` — a 301 or 319 for a provider, or a vtoDi01 or
   zorgmeldingTerugkoppelingDi01 for CORV (told apart by the namespace, or the JSON form's "standard"), as XML or
   (Content-Type application/json) its JSON form; `202 {"id"}` once journaled, then delivered to the partner. A
@@ -18,7 +20,7 @@ from gateway.auth import BACKOFFICE, authenticated_token, require_tenant
 from gateway.corv_pipeline import is_corv_message
 from gateway.corv_routes import CORV_PIPELINE_KEY
 from gateway.http_errors import json_error
-from gateway.leases import acknowledge, give_back, lease_page, leased_message
+from gateway.leases import ACKS_OPERATION, acknowledge, acknowledge_many, give_back, lease_page, leased_message
 from gateway.journal_entries import inbox_queue
 from gateway.routing import add_route
 from gateway.services import PIPELINE_KEY
@@ -37,6 +39,8 @@ def setup(app: web.Application) -> None:
                   {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
                   {"name": "lease", "in": "query", "schema": {"type": "number", "minimum": 1, "maximum": 3600}},
               ]})
+    add_route(app, "POST", "/api/v1/inbox/ack", ack_many, access=BACKOFFICE,
+              summary="Acknowledge several inbox messages at once", operation={"tags": TAGS, **ACKS_OPERATION})
     add_route(app, "POST", "/api/v1/inbox/{id}/ack", ack, access=BACKOFFICE,
               summary="Acknowledge an inbox message", operation={"tags": TAGS, "requestBody": LEASE_BODY})
     add_route(app, "POST", "/api/v1/inbox/{id}/nack", nack, access=BACKOFFICE,
@@ -58,13 +62,21 @@ async def inbox(request: web.Request) -> web.Response:
 
 
 async def ack(request: web.Request) -> web.Response:
-    queues = [inbox_queue(gemeentecode) for gemeentecode in authenticated_token(request).tenants]
-    return await acknowledge(request, request.app[PIPELINE_KEY].store, request.match_info["id"], queues,
-                             lambda: _inbox_message_store(request))
+    return await acknowledge(request, request.app[PIPELINE_KEY].store, request.match_info["id"],
+                             _inbox_queues(request), lambda message_id: _inbox_message_store(request, message_id))
+
+
+async def ack_many(request: web.Request) -> web.Response:
+    return await acknowledge_many(request, request.app[PIPELINE_KEY].store, _inbox_queues(request),
+                                  lambda message_id: _inbox_message_store(request, message_id))
+
+
+def _inbox_queues(request: web.Request) -> list[str]:
+    return [inbox_queue(gemeentecode) for gemeentecode in authenticated_token(request).tenants]
 
 
 async def nack(request: web.Request) -> web.Response:
-    store = await _inbox_message_store(request)
+    store = await _inbox_message_store(request, request.match_info["id"])
     return await give_back(request, store, request.match_info["id"])
 
 
@@ -80,10 +92,9 @@ async def send(request: web.Request) -> web.Response:
     return web.json_response(answer.body, status=answer.status)
 
 
-async def _inbox_message_store(request: web.Request):
+async def _inbox_message_store(request: web.Request, message_id: str):
     """The store, once the message is known to be on (or acked from) an inbox of a tenant the caller serves."""
     store = request.app[PIPELINE_KEY].store
-    message_id = request.match_info["id"]
     record = await leased_message(store, message_id)
     if record.tenant is None or record.direction != "inbound":
         raise json_error(404, f"no inbox message with id {message_id}")

@@ -4,7 +4,8 @@
   retour (302, 320) to a gemeente's message. `202 {"id", "status", ...}` once it is journaled durably; `200` with
   the first id and `"duplicate": true` for one sent before; `4xx {"errors": [{"line", "path", "message"}]}`.
 - `GET /istandaarden/{std}/retour?limit=N&lease=SECONDS` — the retours the gateway made for the provider's
-  messages; `POST /istandaarden/{std}/retour/{id}/ack` with `{"lease_token"}` when processed.
+  messages; `POST /istandaarden/{std}/retour/{id}/ack` with `{"lease_token"}` when processed, or a page's at once:
+  `POST /istandaarden/{std}/retour/ack` with `{"acks": [{"id", "lease_token"}, ...]}` (so too for berichten).
 - `GET /istandaarden/{std}/berichten?limit=N&lease=SECONDS` — for providers that pull (no delivery URL): the
   gemeenten's messages to it (301, 319); `POST /istandaarden/{std}/berichten/{id}/ack` with `{"lease_token"}`.
   Providers with a delivery URL get both kinds pushed instead (gateway.delivery) and pulling answers 409.
@@ -17,7 +18,7 @@ from aiohttp import web
 
 from gateway.auth import PROVIDER, authenticated_provider
 from gateway.http_errors import json_error
-from gateway.leases import acknowledge, lease_page, leased_message
+from gateway.leases import ACKS_OPERATION, acknowledge, acknowledge_many, lease_page, leased_message
 from gateway.journal_entries import outbound_queue, retour_queue
 from gateway.routing import add_route
 from gateway.services import PIPELINE_KEY
@@ -43,11 +44,16 @@ def setup(app: web.Application) -> None:
     add_route(app, "GET", f"{BASE}/retour", retours, access=PROVIDER,
               summary="Lease the retour messages for your messages",
               operation={"tags": TAGS, "parameters": PAGE_PARAMETERS})
+    add_route(app, "POST", f"{BASE}/retour/ack", ack_retours, access=PROVIDER,
+              summary="Acknowledge several retour messages at once", operation={"tags": TAGS, **ACKS_OPERATION})
     add_route(app, "POST", f"{BASE}/retour/{{id}}/ack", ack_retour, access=PROVIDER,
               summary="Acknowledge a retour message", operation={"tags": TAGS, "requestBody": ACK_BODY})
     add_route(app, "GET", f"{BASE}/berichten", outbound, access=PROVIDER,
               summary="Lease the gemeenten's messages to you (providers without a delivery URL)",
               operation={"tags": TAGS, "parameters": PAGE_PARAMETERS})
+    add_route(app, "POST", f"{BASE}/berichten/ack", ack_outbound_many, access=PROVIDER,
+              summary="Acknowledge several of the gemeenten's messages at once",
+              operation={"tags": TAGS, **ACKS_OPERATION})
     add_route(app, "POST", f"{BASE}/berichten/{{id}}/ack", ack_outbound, access=PROVIDER,
               summary="Acknowledge a gemeente's message", operation={"tags": TAGS, "requestBody": ACK_BODY})
 
@@ -75,6 +81,14 @@ async def ack_outbound(request: web.Request) -> web.Response:
     return await _ack(request, outbound_queue)
 
 
+async def ack_retours(request: web.Request) -> web.Response:
+    return await _ack(request, retour_queue, many=True)
+
+
+async def ack_outbound_many(request: web.Request) -> web.Response:
+    return await _ack(request, outbound_queue, many=True)
+
+
 async def _lease(request: web.Request, queue_of: Callable[[str, str], str]) -> web.Response:
     provider = authenticated_provider(request)
     if provider.delivery.mode == "push":
@@ -83,15 +97,16 @@ async def _lease(request: web.Request, queue_of: Callable[[str, str], str]) -> w
     return await lease_page(request, request.app[PIPELINE_KEY], queue, with_json=False)
 
 
-async def _ack(request: web.Request, queue_of: Callable[[str, str], str]) -> web.Response:
+async def _ack(request: web.Request, queue_of: Callable[[str, str], str], *, many: bool = False) -> web.Response:
     provider = authenticated_provider(request)
     store = request.app[PIPELINE_KEY].store
-    message_id = request.match_info["id"]
     queue = queue_of(request.match_info["standard"], provider.agb)
 
-    async def check_owner() -> None:
+    async def check_owner(message_id: str) -> None:
         record = await leased_message(store, message_id)
         if record.partner != provider.agb or record.direction != "outbound" or record.queue not in (None, queue):
             raise json_error(404, f"no message with id {message_id} on your queue {queue}")
 
-    return await acknowledge(request, store, message_id, [queue], check_owner)
+    if many:
+        return await acknowledge_many(request, store, [queue], check_owner)
+    return await acknowledge(request, store, request.match_info["id"], [queue], check_owner)

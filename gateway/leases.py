@@ -4,7 +4,7 @@ A page is `{"messages": [...]}`; each message has `id`, `message` (the code, e.g
 (the message as received), `lease_token` and `lease_expires_at`, and for backoffice systems `json` (the lossless
 JSON form: `connectors.istandaarden.json_mapping`, or `connectors.corv.json_mapping` for CORV messages). Ack and
 nack take `{"lease_token": "..."}` as JSON body; a lease that expired or was given back answers 409, and the message
-comes again with the next lease.
+comes again with the next lease. A page's acks may go in one request, `{"acks": [{"id", "lease_token"}, ...]}`.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from connectors.common.bsn import holds_bsn
 from connectors.corv import json_mapping as corv_json
 from connectors.istandaarden import json_mapping
 from connectors.istandaarden.safe_xml import parse
-from gateway.http_errors import json_error
+from gateway.http_errors import JsonHttpError, json_error
 from gateway.pipeline import Pipeline
 from gateway.request_body import loads_json
 from queues import LeasedMessage, LeaseLost, MessageNotFound, MessageRecord, Store
@@ -32,6 +32,16 @@ MAX_NACK_DELAY_SECONDS = 7 * 24 * 3600.0
 # of the usual 3 KB); the thread hop cost a tenth of each delivery. A larger page goes to a thread, so other requests
 # go on meanwhile.
 INLINE_PAGE_BYTES = 128 * 1024
+ACKS_OPERATION = {
+    "requestBody": {"content": {"application/json": {"schema": {
+        "type": "object", "required": ["acks"], "properties": {"acks": {
+            "type": "array", "minItems": 1, "maxItems": MAX_LIMIT, "items": {
+                "type": "object", "required": ["id", "lease_token"],
+                "properties": {"id": {"type": "string"}, "lease_token": {"type": "string"}}}}},
+    }}}},
+    "responses": {"200": {"description": "{acked: [id], failed: [{id, status, errors}]}: each failed one as its "
+                                         "own ack would have answered (404, 403, 409), and left as it was"}},
+}
 
 
 async def lease_page(request: web.Request, pipeline: Pipeline, queue: str, *, with_json: bool) -> web.Response:
@@ -92,7 +102,7 @@ async def leased_message(store: Store, message_id: str) -> MessageRecord:
 
 
 async def acknowledge(request: web.Request, store: Store, message_id: str, queues: Sequence[str],
-                      check_owner: Callable[[], Awaitable[object]]) -> web.Response:
+                      check_owner: Callable[[str], Awaitable[object]]) -> web.Response:
     """`POST .../{id}/ack` with `{"lease_token"}`: done with the message; it leaves the queue for good.
 
     A lease on one of `queues` (the caller's) is acked in one write, without reading the message first: a fifth of
@@ -100,12 +110,40 @@ async def acknowledge(request: web.Request, store: Store, message_id: str, queue
     caller's; for the caller's own, the ack then says why it failed (409), or that it was acked before (200)."""
     token = _lease_token(await _json_body(request))
     if not await store.ack(message_id, token, queues=queues):
-        await check_owner()
-        try:
-            await store.ack(message_id, token)
-        except LeaseLost as error:
-            raise json_error(409, str(error)) from None
+        await _ack_not_on_queues(store, message_id, token, check_owner)
     return web.json_response({"id": message_id, "status": "acked"})
+
+
+async def acknowledge_many(request: web.Request, store: Store, queues: Sequence[str],
+                           check_owner: Callable[[str], Awaitable[object]]) -> web.Response:
+    """`POST .../ack` with `{"acks": [{"id", "lease_token"}, ...]}`: a page's acks in one request and one write.
+
+    Answers 200 `{"acked": [id, ...], "failed": [{"id", "status", "errors"}, ...]}`: each failed one with the status
+    and errors its own `POST .../{id}/ack` would have answered (404, 403, 409); those are left as they were."""
+    leases = _leases(await _json_body(request))
+    acked = await store.ack_many(leases, queues=queues)
+    answer: dict[str, list[Any]] = {"acked": [], "failed": []}
+    for message_id, token in dict(leases).items():
+        if message_id not in acked:
+            try:
+                await _ack_not_on_queues(store, message_id, token, check_owner)
+            except JsonHttpError as error:
+                answer["failed"].append({"id": message_id, "status": error.status,
+                                         "errors": json.loads(error.text or "{}").get("errors", [])})
+                continue
+        answer["acked"].append(message_id)
+    return web.json_response(answer)
+
+
+async def _ack_not_on_queues(store: Store, message_id: str, token: str,
+                             check_owner: Callable[[str], Awaitable[object]]) -> None:
+    """The ack of a lease that is not on the caller's queues: 404 or 403 from `check_owner`, 409 for a lease that
+    is not current; for a message acked before, nothing to say."""
+    await check_owner(message_id)
+    try:
+        await store.ack(message_id, token)
+    except LeaseLost as error:
+        raise json_error(409, str(error)) from None
 
 
 async def give_back(request: web.Request, store: Store, message_id: str) -> web.Response:
@@ -140,11 +178,30 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
     return body
 
 
-def _lease_token(body: dict[str, Any]) -> str:
+def _lease_token(body: dict[str, Any], path: str = "$") -> str:
     token = body.get("lease_token")
     if not isinstance(token, str) or not token:
-        raise json_error(400, "lease_token missing: give the lease_token the message came with", path="$.lease_token")
+        raise json_error(400, "lease_token missing: give the lease_token the message came with",
+                         path=f"{path}.lease_token")
     return token
+
+
+def _leases(body: dict[str, Any]) -> list[tuple[str, str]]:
+    """The (id, lease_token) pairs of `{"acks": [...]}`: 1 to MAX_LIMIT, as many as a page holds."""
+    acks = body.get("acks")
+    if not isinstance(acks, list) or not 1 <= len(acks) <= MAX_LIMIT:
+        raise json_error(400, f'acks must be a list of 1 to {MAX_LIMIT} objects like {{"id": "...", '
+                              '"lease_token": "..."}', path="$.acks")
+    leases = []
+    for number, item in enumerate(acks):
+        path = f"$.acks[{number}]"
+        if not isinstance(item, dict):
+            raise json_error(400, 'each ack must be an object like {"id": "...", "lease_token": "..."}', path=path)
+        message_id = item.get("id")
+        if not isinstance(message_id, str) or not message_id:
+            raise json_error(400, "id missing: give the id the message came with", path=f"{path}.id")
+        leases.append((message_id, _lease_token(item, path)))
+    return leases
 
 
 def _query_number(request: web.Request, name: str, default, minimum, maximum, kind):

@@ -87,25 +87,38 @@ def ack(dialect: Dialect, message_id: str, token: str, now: float,
     """Done with it: off the queue for good. Acking a message that is on no queue any more is a no-op. With
     `queues`, only a lease on one of them is acked; otherwise it returns False, having changed and explained
     nothing."""
-    restriction, params = "", []
+    if (yield from ack_leases(dialect, [(message_id, token)], now, queues)):
+        return True
     if queues is not None:
-        if not queues:
-            return False
-        condition, params = dialect.in_list(queues)
-        restriction = f" AND queue {condition}"
+        return False
+    yield from _explain_no_lease(message_id)
+    return True
+
+
+def ack_leases(dialect: Dialect, leases: Sequence[tuple[str, str]], now: float,
+               queues: Sequence[str] | None = None) -> Operation[set[str]]:
+    """Ack every (message id, lease token) whose lease is current, on one of `queues` when given: the ids acked. The
+    others are left as they are, unexplained (`ack` tells why for one)."""
+    if not leases or queues is not None and not queues:
+        return set()
+    pairs, params = dialect.in_pairs(leases)
+    restriction = ""
+    if queues is not None:
+        condition, queue_params = dialect.in_list(queues)
+        restriction, params = f" AND queue {condition}", params + queue_params
     rows = yield Query(
-        f"DELETE FROM queue_items WHERE message_id = ? AND lease_token = ? AND state = 'ready'{restriction} "
-        "RETURNING queue, attempts",
-        (message_id, token, *params),
+        f"DELETE FROM queue_items WHERE (message_id, lease_token) {pairs} AND state = 'ready'{restriction} "
+        "RETURNING message_id, queue, attempts",
+        params,
     )
     if not rows:
-        if queues is not None:
-            return False
-        yield from _explain_no_lease(message_id)
-        return True
-    yield from touch(message_id, now, "acked")
-    yield insert_event(message_id, now, "acked", {"queue": rows[0]["queue"], "attempt": rows[0]["attempts"]})
-    return True
+        return set()
+    acked = [row["message_id"] for row in rows]
+    condition, ids = dialect.in_list(acked)
+    yield Query(f"UPDATE messages SET updated_at = ?, status = 'acked' WHERE id {condition}", [now, *ids])
+    yield insert_events(now, [(row["message_id"], "acked", {"queue": row["queue"], "attempt": row["attempts"]})
+                              for row in rows])
+    return set(acked)
 
 
 def nack(

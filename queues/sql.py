@@ -67,6 +67,12 @@ class Dialect:
             return "= ANY(?)", [list(values)]
         return f"IN ({placeholders(len(values))})", list(values)
 
+    def in_pairs(self, pairs: Sequence[tuple[Any, Any]]) -> tuple[str, list[Any]]:
+        """`(column, column) <this>` matches any of `pairs` (not empty), as `in_list` does for one column."""
+        if self.array_parameters:
+            return "IN (SELECT * FROM unnest(?::text[], ?::text[]))", [[a for a, _ in pairs], [b for _, b in pairs]]
+        return f"IN (VALUES {', '.join(['(?, ?)'] * len(pairs))})", [value for pair in pairs for value in pair]
+
 
 SQLITE = Dialect(
     name="sqlite",

@@ -190,6 +190,11 @@ class Store(ABC):
         nothing, for any other message: the caller then finds out whose it is before telling why."""
         return await self._write(queue_ops.ack(self.dialect, message_id, token, self.clock(), queues))
 
+    async def ack_many(self, leases: Sequence[tuple[str, str]], *, queues: Sequence[str] | None = None) -> set[str]:
+        """Ack every (message id, lease token) that `ack` would, in one write: the ids acked. The rest are left as
+        they are, unexplained: `ack` each of them to find out why."""
+        return await self._write(queue_ops.ack_leases(self.dialect, leases, self.clock(), queues))
+
     async def nack(
         self, message_id: str, token: str, delay: float | None = None, *, reason: str | None = None
     ) -> str:

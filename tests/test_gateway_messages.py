@@ -218,6 +218,62 @@ async def test_an_inbox_message_comes_again_after_a_nack_and_the_lease_token_is_
     assert await client.inbox(token) == []
 
 
+async def test_a_page_of_the_inbox_is_acked_in_one_request_and_each_refused_ack_says_why(gateway, dev_pki,
+                                                                                          test_tokens):
+    client, _ = gateway
+    token = test_tokens["backoffice"]
+    for name in ("WMO315", "WMO317"):
+        assert (await client.send(dev_pki.provider, "iwmo", addressed(example_path(name)))).status == 202
+    sent = await client.send(dev_pki.provider, "ijw", addressed(example_path("JW317"), gemeente="0400"))
+    assert sent.status == 202, sent.body
+    first, second = await client.inbox(token)
+    [den_helder] = await client.inbox(DEN_HELDER_TOKEN, "0400")
+
+    def acks(*pairs: tuple[str, str]) -> dict:
+        return {"acks": [{"id": message_id, "lease_token": lease_token} for message_id, lease_token in pairs]}
+
+    answer = await client.call("POST", "/api/v1/inbox/ack", token=token, json_body=acks(
+        (first["id"], first["lease_token"]), (second["id"], "not-the-token"),
+        (den_helder["id"], den_helder["lease_token"]), ("no-such-id", "x")))
+    assert answer.status == 200, answer.body
+    assert answer.body["acked"] == [first["id"]]
+    failed = answer.body["failed"]
+    assert [(item["id"], item["status"]) for item in failed] == [
+        (second["id"], 409), (den_helder["id"], 403), ("no-such-id", 404)]
+    assert "not authorised for tenant 0400" in failed[1]["errors"][0]["message"]
+    # The refused ones were left as they were: their owners ack them with their leases; an ack repeated is an ack.
+    again = await client.call("POST", "/api/v1/inbox/ack", token=token, json_body=acks(
+        (first["id"], first["lease_token"]), (second["id"], second["lease_token"])))
+    assert again.body == {"acked": [first["id"], second["id"]], "failed": []}
+    theirs = await client.call("POST", "/api/v1/inbox/ack", token=DEN_HELDER_TOKEN,
+                               json_body=acks((den_helder["id"], den_helder["lease_token"])))
+    assert theirs.body == {"acked": [den_helder["id"]], "failed": []}
+    assert await client.inbox(token) == [] and await client.inbox(DEN_HELDER_TOKEN, "0400") == []
+
+    for body, path in [({"acks": []}, "$.acks"), ({"acks": [{"id": "x"}] * 101}, "$.acks"), ({}, "$.acks"),
+                       ({"acks": [{"id": "x", "lease_token": "y"}, "z"]}, "$.acks[1]"),
+                       ({"acks": [{"id": "x", "lease_token": "y"}, {"id": "x"}]}, "$.acks[1].lease_token"),
+                       ({"acks": [{"lease_token": "y"}]}, "$.acks[0].id")]:
+        refused = await client.call("POST", "/api/v1/inbox/ack", token=token, json_body=body)
+        assert (refused.status, refused.body["errors"][0]["path"]) == (400, path), body
+
+
+async def test_a_provider_acks_its_page_of_retours_in_one_request(gateway, dev_pki, test_tokens):
+    client, _ = gateway
+    for name in ("WMO315", "WMO317"):
+        assert (await client.send(dev_pki.provider, "iwmo", addressed(example_path(name)))).status == 202
+    retours = await client.pull(dev_pki.provider, "/istandaarden/iwmo/retour")
+    body = {"acks": [{"id": item["id"], "lease_token": item["lease_token"]} for item in retours]}
+    elsewhere = await client.call("POST", "/istandaarden/iwmo/berichten/ack", files=dev_pki.provider, json_body=body)
+    assert (elsewhere.body["acked"], [item["status"] for item in elsewhere.body["failed"]]) == ([], [404, 404])
+    [inbox_item, _] = await client.inbox(test_tokens["backoffice"])
+    body["acks"].append({"id": inbox_item["id"], "lease_token": inbox_item["lease_token"]})
+    answer = await client.call("POST", "/istandaarden/iwmo/retour/ack", files=dev_pki.provider, json_body=body)
+    assert answer.body["acked"] == [item["id"] for item in retours]
+    assert [(item["id"], item["status"]) for item in answer.body["failed"]] == [(inbox_item["id"], 404)]
+    assert await client.pull(dev_pki.provider, "/istandaarden/iwmo/retour") == []
+
+
 async def test_a_backoffice_message_goes_to_the_provider_and_its_302_comes_back_correlated(
         gateway, dev_pki, test_tokens):
     client, app = gateway

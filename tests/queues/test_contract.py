@@ -51,6 +51,27 @@ async def test_ack_on_given_queues_leaves_a_lease_on_any_other_alone(store):
     assert [event.event for event in await store.timeline(result.id)][-1] == "acked"
 
 
+async def test_ack_many_acks_the_current_leases_on_given_queues_in_one_go_and_leaves_the_rest(store):
+    ids = [(await store.append(entry(queue="inbox:0448"))).id for _ in range(4)]
+    elsewhere = (await store.append(entry(queue="inbox:0400"))).id
+    tokens = {item.message.id: item.token for item in await store.lease("inbox:0448", 4, 60)}
+    tokens[elsewhere] = (await store.lease("inbox:0400", 1, 60))[0].token
+    acked = await store.ack_many(
+        [(ids[0], tokens[ids[0]]), (ids[1], tokens[ids[1]]), (ids[1], tokens[ids[1]]), (ids[2], "not-the-token"),
+         (UNKNOWN_ID, tokens[ids[3]]), (elsewhere, tokens[elsewhere])], queues=["inbox:0448"])
+    assert acked == {ids[0], ids[1]}
+    for message_id in ids[:2]:
+        record = await store.get(message_id, payload=False)
+        assert (record.queue, record.status) == (None, "acked")
+        assert [(e.event, e.detail) for e in await store.timeline(message_id)][-1] == (
+            "acked", {"queue": "inbox:0448", "attempt": 1})
+    for message_id in (ids[2], ids[3], elsewhere):
+        assert (await store.get(message_id, payload=False)).queue_state == "leased"
+    assert await store.ack_many([], queues=["inbox:0448"]) == set()
+    assert await store.ack_many([(ids[2], tokens[ids[2]])], queues=[]) == set()
+    assert await store.ack_many([(ids[2], tokens[ids[2]]), (elsewhere, tokens[elsewhere])]) == {ids[2], elsewhere}
+
+
 async def test_get_without_payload_reads_the_same_metadata_and_decrypts_nothing(database, clock):
     store = await database.open(clock=clock, payload_codec=EncryptingCodec(KeyRing.generate()))
     result = await store.append(entry(status="validated", retourcodes=("8001",)))
