@@ -1,7 +1,7 @@
 """Backoffice consumers for the load benchmarks: they lease the tenants' inboxes over HTTPS (any of several gateways)
-and ack every message (a page's acks in one request, or with `ack_each` one request per message), recording which
-message each lease delivered, so a run can tell whether any message was delivered twice while its lease held (it
-never may) and whether every accepted message was delivered.
+and ack every message (a page's acks in one request, or with `ack_each` one request per message; `with_json=False`
+leases without the JSON form), recording which message each lease delivered, so a run can tell whether any message
+was delivered twice while its lease held (it never may) and whether every accepted message was delivered.
 """
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ class Deliveries:
 
 
 async def consume(base_urls: list[str], ca_cert: Path, token: str, tenants: list[str], workers: int,
-                  done: asyncio.Event, *, ack_each: bool = False) -> Deliveries:
+                  done: asyncio.Event, *, ack_each: bool = False, with_json: bool = True) -> Deliveries:
     """`workers` consumers per gateway and tenant until `done` is set and the inboxes are empty."""
     deliveries = Deliveries()
     connector = aiohttp.TCPConnector(ssl=client_ssl_context(ca_cert), limit=64)
@@ -50,7 +50,8 @@ async def consume(base_urls: list[str], ca_cert: Path, token: str, tenants: list
             deliveries.failed_acks += failed
 
         async def worker(base_url: str, tenant: str) -> None:
-            url = f"{base_url}/api/v1/tenants/{tenant}/inbox?limit={PAGE}&lease={LEASE_SECONDS}"
+            url = f"{base_url}/api/v1/tenants/{tenant}/inbox?limit={PAGE}&lease={LEASE_SECONDS}" + (
+                "" if with_json else "&json=false")
             while True:
                 started = time.perf_counter()
                 async with session.get(url) as response:

@@ -3,18 +3,18 @@ certificates, safe parse, XSD, rules, retour, journal+enqueue with a durable com
 in the same run: lxml alone parsing and validating the same messages on one core (bench/workload.py).
 
     python bench/ingest.py [--store sqlite|postgres|both] [--messages N] [--connections C] [--providers P]
-                           [--rate R] [--rate-seconds S] [--quick] [--without-register] [--ack-each]
+                           [--rate R] [--rate-seconds S] [--quick] [--without-register] [--ack-each] [--xml-only]
                            [--postgres DSN]
 
 For each store: a closed loop of C keep-alive connections from a load generator in its own process (throughput,
 p50/p95/p99 latency); then backoffice consumers drain the inboxes it filled (bench/consumers.py: leases of 20, every
-message acked, a page's acks in one request or with --ack-each one by one; delivered/s and the gateway's CPU per
-delivered message); then an open loop at a fixed R messages per second (latency counted from when each message was
-due). The HTTPS floor is measured on the same gateway too: the same connections posting an empty body, which the
-provider route refuses (400) after TLS with the client certificate, the middlewares and authorisation, before any
-message work: what no message can cost less than, in this design on this machine. The gateway's CPU time per message
-is shown too: on a 2-core machine the load generator takes much of the other core. PostgreSQL runs on a fresh
-database (--postgres or KETENPOORT_TEST_POSTGRES_DSN), dropped afterwards.
+message acked, a page's acks in one request or with --ack-each one by one, the JSON form left out with --xml-only;
+delivered/s and the gateway's CPU per delivered message); then an open loop at a fixed R messages per second
+(latency counted from when each message was due). The HTTPS floor is measured on the same gateway too: the same
+connections posting an empty body, which the provider route refuses (400) after TLS with the client certificate, the
+middlewares and authorisation, before any message work: what no message can cost less than, in this design on this
+machine. The gateway's CPU time per message is shown too: on a 2-core machine the load generator takes much of the
+other core. PostgreSQL runs on a fresh database (--postgres or KETENPOORT_TEST_POSTGRES_DSN), dropped afterwards.
 
 Ends with `RESULT sqlite_ratio=... sqlite_floor_ratio=... sqlite_per_s=... ...` (ratio = gateway messages/s / bare
 lxml messages/s; floor_ratio the same for the HTTPS floor).
@@ -52,7 +52,8 @@ def measure(store_url: str | None, workload: list[Template], args: argparse.Name
             closed = summary_of(deployment.load(workload, targets, "--messages", str(args.messages), *connections))
             cpu_ms = (gateway.cpu_seconds() - cpu_before) * 1000 / max(closed["messages"], 1)
             cpu_before, started = gateway.cpu_seconds(), time.perf_counter()
-            deliveries = asyncio.run(drain(deployment, targets, ack_each=args.ack_each))
+            deliveries = asyncio.run(drain(deployment, targets, ack_each=args.ack_each,
+                                             with_json=not args.xml_only))
             drained = time.perf_counter() - started
             delivered = len(deliveries.times)
             delivery_cpu_ms = (gateway.cpu_seconds() - cpu_before) * 1000 / max(delivered, 1)
@@ -95,13 +96,13 @@ def measure(store_url: str | None, workload: list[Template], args: argparse.Name
     return results
 
 
-async def drain(deployment: Deployment, targets: list[str], *, ack_each: bool) -> Deliveries:
+async def drain(deployment: Deployment, targets: list[str], *, ack_each: bool, with_json: bool) -> Deliveries:
     """Backoffice consumers until the inboxes are empty."""
     done = asyncio.Event()
     done.set()
     return await consume(targets, Path(deployment.info["ca_cert"]), deployment.info["tokens"]["backoffice"],
                          [tenant["gemeentecode"] for tenant in deployment.info["tenants"]], CONSUMERS_PER_TENANT, done,
-                         ack_each=ack_each)
+                         ack_each=ack_each, with_json=with_json)
 
 
 def _share_2xx(run: dict) -> float:
@@ -122,6 +123,7 @@ def main() -> int:
                         help="store unencrypted, without the rules' register (to tell its cost apart)")
     parser.add_argument("--ack-each", action="store_true",
                         help="the consumers ack one message per request instead of a page's acks in one")
+    parser.add_argument("--xml-only", action="store_true", help="the consumers lease without the JSON form")
     parser.add_argument("--postgres", default=os.environ.get("KETENPOORT_TEST_POSTGRES_DSN"), metavar="DSN")
     args = parser.parse_args()
     if args.quick:

@@ -204,6 +204,16 @@ def _leases(body: dict[str, Any]) -> list[tuple[str, str]]:
     return leases
 
 
+def query_flag(request: web.Request, name: str, default: bool) -> bool:
+    """A query parameter `name=true|false`."""
+    text = request.query.get(name)
+    if text is None:
+        return default
+    if text not in ("true", "false"):
+        raise json_error(400, f"query parameter {name}={text!r} must be true or false", path=name)
+    return text == "true"
+
+
 def _query_number(request: web.Request, name: str, default, minimum, maximum, kind):
     text = request.query.get(name)
     if text is None:

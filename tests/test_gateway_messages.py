@@ -194,6 +194,18 @@ async def test_a_page_of_the_inbox_is_made_alike_on_the_event_loop_or_in_a_threa
     assert item["json"] == json_mapping.to_json(etree.fromstring(data))
 
 
+async def test_a_backoffice_that_reads_the_xml_may_lease_without_the_json_form(gateway, dev_pki, test_tokens):
+    client, _ = gateway
+    data = addressed(example_path("WMO317"))
+    sent = await client.send(dev_pki.provider, "iwmo", data)
+    token = test_tokens["backoffice"]
+    page = await client.call("GET", "/api/v1/tenants/0448/inbox?json=false", token=token)
+    [item] = page.body["messages"]
+    assert (item["id"], item["xml"], "json" in item) == (sent.body["id"], data.decode("utf-8"), False)
+    refused = await client.call("GET", "/api/v1/tenants/0448/inbox?json=no", token=token)
+    assert (refused.status, refused.body["errors"][0]["path"]) == (400, "json")
+
+
 async def test_an_inbox_message_comes_again_after_a_nack_and_the_lease_token_is_checked(gateway, dev_pki,
                                                                                          test_tokens):
     client, app = gateway
