@@ -74,6 +74,20 @@ _NOT_REJECTED = (
 )
 
 
+@dataclass(frozen=True)
+class _Field:
+    """A field of REGISTER_TABLES, read once: its name, base type (text, int, date, bsn) and whether it may be None."""
+
+    name: str
+    base: str
+    nullable: bool
+
+
+_PYTHON_TYPES = {"text": str, "bsn": str, "int": int, "date": date}
+_FIELDS = {kind: {name: _Field(name, kind_of_value.rstrip("?"), kind_of_value.endswith("?"))
+                  for name, kind_of_value in fields.items()} for kind, fields in REGISTER_TABLES.items()}
+
+
 class BsnKeys(Protocol):
     """What the register needs of the key ring (encryption.KeyRing or KeyRingSource)."""
 
@@ -95,15 +109,15 @@ class RegisterRow:
 def register_tables(d: Dialect) -> list[str]:
     """The migration that adds the register (schema version 3)."""
     statements = []
-    for kind, fields in REGISTER_TABLES.items():
+    for kind, fields in _FIELDS.items():
         columns = [f"seq {d.serial_key}"]
-        for name, kind_of_value in fields.items():
-            not_null = "" if kind_of_value.endswith("?") else " NOT NULL"
-            if _base(kind_of_value) == "bsn":
+        for field in fields.values():
+            not_null = "" if field.nullable else " NOT NULL"
+            if field.base == "bsn":
                 columns += [f"bsn_hash TEXT{not_null}", f"bsn_sealed {d.blob}{not_null}"]
             else:
-                sql_type = {"text": "TEXT", "int": "BIGINT", "date": "TEXT"}[_base(kind_of_value)]
-                columns.append(f"{name} {sql_type}{not_null}")
+                sql_type = {"text": "TEXT", "int": "BIGINT", "date": "TEXT"}[field.base]
+                columns.append(f"{field.name} {sql_type}{not_null}")
         statements.append(f"CREATE TABLE register_{kind} ({', '.join(columns)})")
         statements += [f"CREATE INDEX register_{kind}_{'_'.join(key[1:])} ON register_{kind} ({', '.join(key)}, seq)"
                        for key in _INDEXES[kind]]
@@ -161,16 +175,17 @@ def select(kind: str, where: Mapping[str, Any], keys: BsnKeys) -> Operation[list
     fields = _fields(kind)
     conditions: dict[str, Any] = {}
     for name, value in where.items():
-        if name not in fields:
+        field = fields.get(name)
+        if field is None:
             raise ValueError(f"register {kind} has no field {name!r}")
         if value is None:
             continue
-        if _base(fields[name]) == "bsn":
+        if field.base == "bsn":
             conditions["bsn_hash"] = _bsn_hash(value, keys)
             if conditions["bsn_hash"] is None:
                 return []  # no row holds what is no BSN
         else:
-            conditions[name] = _stored(kind, name, fields[name], value)
+            conditions[name] = _stored(kind, field, value)
     where_sql = " AND ".join(f"r.{name} = ?" for name in conditions) or "1 = 1"
     extra = _NOT_REJECTED if kind == "prestatie" else ""
     rows = yield Query(f"SELECT * FROM register_{kind} r WHERE {where_sql}{extra} ORDER BY r.seq",
@@ -178,49 +193,43 @@ def select(kind: str, where: Mapping[str, Any], keys: BsnKeys) -> Operation[list
     return [_values(fields, row, keys) for row in rows]
 
 
-def _fields(kind: str) -> dict[str, str]:
-    if kind not in REGISTER_TABLES:
+def _fields(kind: str) -> dict[str, _Field]:
+    if kind not in _FIELDS:
         raise ValueError(f"the register has no kind of record {kind!r} (known: {', '.join(REGISTER_TABLES)})")
-    return REGISTER_TABLES[kind]
-
-
-def _base(kind_of_value: str) -> str:
-    return kind_of_value.rstrip("?")
+    return _FIELDS[kind]
 
 
 def _columns(row: RegisterRow, keys: BsnKeys) -> dict[str, Any]:
     """The row's values as its table's columns."""
     fields = _fields(row.kind)
-    missing = sorted(set(fields) - set(row.values))
-    extra = sorted(set(row.values) - set(fields))
-    if missing or extra:
+    if len(row.values) != len(fields) or not all(name in fields for name in row.values):
+        missing = sorted(set(fields) - set(row.values))
+        extra = sorted(set(row.values) - set(fields))
         what = f"lacks {missing[0]!r}" if missing else f"has no field {extra[0]!r}"
         raise ValueError(f"register {row.kind} row {what}")
     columns: dict[str, Any] = {}
-    for name, kind_of_value in fields.items():
+    for name, field in fields.items():
         value = row.values[name]
         if value is None:
-            if not kind_of_value.endswith("?"):
+            if not field.nullable:
                 raise ValueError(f"register {row.kind} row: {name} may not be empty")
             columns[name] = None
-        elif _base(kind_of_value) == "bsn":
-            hashed = _bsn_hash(_stored(row.kind, name, kind_of_value, value), keys)
+        elif field.base == "bsn":
+            hashed = _bsn_hash(_stored(row.kind, field, value), keys)
             if hashed is None:
                 raise ValueError(f"register {row.kind} row: {name} is not a BSN (8 or 9 digits)")
             columns["bsn_hash"] = hashed
             columns["bsn_sealed"] = keys.encrypt(value.encode("ascii"), _seal_context(hashed))
         else:
-            columns[name] = _stored(row.kind, name, kind_of_value, value)
+            columns[name] = _stored(row.kind, field, value)
     return columns
 
 
-def _stored(kind: str, name: str, kind_of_value: str, value: Any) -> Any:
+def _stored(kind: str, field: _Field, value: Any) -> Any:
     """A value as stored (a date as ISO text), after checking its type."""
-    base = _base(kind_of_value)
-    expected = {"text": str, "bsn": str, "int": int, "date": date}[base]
-    if not isinstance(value, expected) or isinstance(value, (bool, datetime)):
-        raise ValueError(f"register {kind}: {name} must be {base}, not {type(value).__name__}")
-    return value.isoformat() if base == "date" else value
+    if not isinstance(value, _PYTHON_TYPES[field.base]) or isinstance(value, (bool, datetime)):
+        raise ValueError(f"register {kind}: {field.name} must be {field.base}, not {type(value).__name__}")
+    return value.isoformat() if field.base == "date" else value
 
 
 def _bsn_hash(bsn: str, keys: BsnKeys) -> str | None:
@@ -236,13 +245,12 @@ def _seal_context(bsn_hash: str) -> str:
     return f"register-bsn:{bsn_hash}"
 
 
-def _values(fields: Mapping[str, str], row: Mapping[str, Any], keys: BsnKeys) -> dict[str, Any]:
+def _values(fields: Mapping[str, _Field], row: Mapping[str, Any], keys: BsnKeys) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for name, kind_of_value in fields.items():
-        base = _base(kind_of_value)
-        if base == "bsn":
+    for name, field in fields.items():
+        if field.base == "bsn":
             values[name] = keys.decrypt(bytes(row["bsn_sealed"]), _seal_context(row["bsn_hash"])).decode("ascii")
-        elif base == "date" and row[name] is not None:
+        elif field.base == "date" and row[name] is not None:
             values[name] = date.fromisoformat(row[name])
         else:
             values[name] = row[name]
