@@ -9,6 +9,7 @@ wait for each other before they take a connection, so waiters never hold the who
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from typing import Any, TypeVar
@@ -63,7 +64,9 @@ class PostgresStore(Store):
         self.migrate = migrate
         self.where = describe_dsn(dsn) + (f" (schema {schema})" if schema else "")
         self._channel = f"ketenpoort_{schema or 'queues'}"
-        self._settings = {"application_name": "ketenpoort"} | ({"search_path": schema} if schema else {})
+        # Quotes are the only special characters of a string literal then (`_literal`); PostgreSQL's default.
+        self._settings = {"application_name": "ketenpoort", "standard_conforming_strings": "on"} | (
+            {"search_path": schema} if schema else {})
         self._pool: asyncpg.Pool | None = None
         self._turns = KeyedLocks()
         self._listener: asyncpg.Connection | None = None
@@ -131,12 +134,19 @@ class PostgresStore(Store):
         started = time.perf_counter() if started is None else started
         try:
             async with pool.acquire() as connection:
-                async with connection.transaction():
-                    if lock is not None:
-                        await connection.execute("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", lock)
+                # BEGIN goes with the key's lock, NOTIFY with COMMIT: a round trip each, where each was two.
+                await connection.execute("BEGIN" if lock is None else
+                                         f"BEGIN; SELECT pg_advisory_xact_lock(hashtextextended({_literal(lock)}, 0))")
+                try:
                     began = time.perf_counter()
-                    result = await self._drive(connection, operation)
+                    result, wakes = await self._drive(connection, operation)
                     ran = time.perf_counter()
+                    await connection.execute("".join(
+                        f"SELECT pg_notify({_literal(self._channel)}, {_literal(queue)}); " for queue in sorted(wakes)
+                    ) + "COMMIT")
+                except BaseException:
+                    await _roll_back(connection)
+                    raise
                 committed = time.perf_counter()
         except FAILURES as exc:
             raise self._describe(exc) from None
@@ -147,7 +157,8 @@ class PostgresStore(Store):
         pool = self._started(operation)
         try:
             async with pool.acquire() as connection:
-                return await self._drive(connection, operation)
+                result, _ = await self._drive(connection, operation)
+                return result
         except FAILURES as exc:
             raise self._describe(exc) from None
 
@@ -157,9 +168,9 @@ class PostgresStore(Store):
             raise StoreError(f"{self!r} is not started")
         return self._pool
 
-    async def _drive(self, connection: asyncpg.Connection, operation: Operation[T]) -> T:
-        """Run the operation's queries. Its Wakes become one NOTIFY statement at its end (one round trip for all
-        of them), which PostgreSQL sends when the transaction commits."""
+    async def _drive(self, connection: asyncpg.Connection, operation: Operation[T]) -> tuple[T, set[str]]:
+        """Run the operation's queries: its result, and the queues its Wakes named (NOTIFYed with the commit, which
+        is when PostgreSQL sends them)."""
         wakes: set[str] = set()
         try:
             step = next(operation)
@@ -173,11 +184,7 @@ class PostgresStore(Store):
                 else:
                     step = operation.send(await connection.fetch(numbered_placeholders(step.sql), *step.params))
         except StopIteration as stop:
-            result = stop.value
-        if wakes:
-            await connection.execute("SELECT pg_notify($1, queue) FROM unnest($2::text[]) AS queue", self._channel,
-                                     sorted(wakes))
-        return result
+            return stop.value, wakes
 
     def _on_notification(self, connection: object, pid: int, channel: str, queue: str) -> None:
         self._notify(queue)
@@ -200,6 +207,18 @@ class PostgresStore(Store):
         else:
             advice = "failed"
         return StoreUnavailable(f"{self.where} {advice} ({type(exc).__name__}: {exc})")
+
+
+def _literal(text: str) -> str:
+    """`text` as an SQL string literal, for the statements sent without parameters (several in one round trip)."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+async def _roll_back(connection: asyncpg.Connection) -> None:
+    """Undo the open transaction of a write that failed; what cannot be undone here, the pool's release does."""
+    with contextlib.suppress(*FAILURES):
+        if not connection.is_closed() and connection.is_in_transaction():
+            await connection.execute("ROLLBACK")
 
 
 async def _keep_session(connection: asyncpg.Connection) -> None:

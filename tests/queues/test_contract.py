@@ -8,7 +8,8 @@ import pytest
 from store_helpers import entry
 
 from queues import (
-    LeaseLost, MessageNotFound, NotDeadLettered, RetryPolicy, SchemaVersionError, SearchFilters, StoreError,
+    Appending, LeaseLost, MessageNotFound, NotDeadLettered, RetryPolicy, SchemaVersionError, SearchFilters,
+    StoreError,
 )
 from queues.encryption import EncryptingCodec, KeyRing, PayloadIntegrityError
 
@@ -412,6 +413,22 @@ async def test_one_append_wakes_the_waiters_of_each_of_its_queues(database):
     await asyncio.sleep(0.1)
     await writer.append(entry(), with_entries=[entry(queue="outbound:iwmo:12345678", idempotency_key=None)])
     assert await asyncio.gather(*waiting) == [True, True]
+
+
+async def test_a_key_and_a_queue_with_quotes_in_their_names_are_locked_and_woken_like_any_other(database):
+    writer = await database.open()
+    reader = await database.open()  # PostgreSQL: the NOTIFY is sent with the COMMIT, the names as literals
+    queue = "inbox:o'brien'; --"
+    waiting = asyncio.create_task(reader.wait_for_messages(queue, timeout=30))
+    await asyncio.sleep(0.1)
+
+    async def check(_reader) -> Appending:
+        return Appending(entry(queue=queue))
+
+    _, result = await writer.append_checked("iwmo:o'brien'; --", check)
+    assert await waiting is True
+    [leased] = await reader.lease(queue, 10)
+    assert leased.message.id == result.id
 
 
 async def test_bad_arguments_are_refused(store):
