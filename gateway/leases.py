@@ -56,7 +56,7 @@ async def lease_page(request: web.Request, pipeline: Pipeline, queue: str, *, wi
 
     size = sum(len(item.message.payload or b"") for item in leased)
     page = {"messages": views() if size <= INLINE_PAGE_BYTES else await asyncio.to_thread(views)}
-    # orjson: a page of 20 with their JSON forms in a sixth of json.dumps's time, a tenth of a delivery's cost.
+    # orjson writes a page with its JSON forms in a sixth of json.dumps's time (4.5 against 28.7 µs per message).
     return web.Response(body=orjson.dumps(page), content_type="application/json")
 
 
