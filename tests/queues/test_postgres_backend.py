@@ -74,3 +74,13 @@ async def test_the_schema_can_be_given_in_the_url(postgres_database):
     async with store:
         await store.append(entry())
     assert await postgres_database.rows("SELECT COUNT(*) FROM messages") == [(1,)]
+
+
+async def test_a_write_the_server_refuses_is_rolled_back_and_its_connection_serves_the_next_one(
+        postgres_database, caplog):
+    store = await postgres_database.open(max_pool=1)  # the next write gets the same connection
+    with pytest.raises(StoreUnavailable):
+        await store.ack_many([("\x00 is no text to PostgreSQL", "token")])
+    result = await store.append(entry())
+    assert (await store.get(result.id)).id == result.id
+    assert not [record for record in caplog.records if "active transaction" in record.getMessage()]
