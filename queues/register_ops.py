@@ -202,7 +202,7 @@ def _fields(kind: str) -> dict[str, _Field]:
 def _columns(row: RegisterRow, keys: BsnKeys) -> dict[str, Any]:
     """The row's values as its table's columns."""
     fields = _fields(row.kind)
-    if len(row.values) != len(fields) or not all(name in fields for name in row.values):
+    if row.values.keys() != fields.keys():
         missing = sorted(set(fields) - set(row.values))
         extra = sorted(set(row.values) - set(fields))
         what = f"lacks {missing[0]!r}" if missing else f"has no field {extra[0]!r}"
