@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -29,6 +30,7 @@ from queues import LeasedMessage, LeaseLost, MessageNotFound, MessageRecord, Sto
 DEFAULT_LIMIT, MAX_LIMIT = 10, 100
 DEFAULT_LEASE_SECONDS, MAX_LEASE_SECONDS = 60.0, 3600.0
 MAX_NACK_DELAY_SECONDS = 7 * 24 * 3600.0
+CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 # A page whose payloads hold up to this many bytes is shown on the event loop (a few milliseconds: 40 messages
 # of the usual 3 KB); the thread hop cost a tenth of each delivery. A larger page goes to a thread, so other requests
 # go on meanwhile.
@@ -100,8 +102,8 @@ async def leased_message(store: Store, message_id: str) -> MessageRecord:
     """The journaled message `message_id` without its payload, or 404."""
     try:
         return await store.get(message_id, payload=False)
-    except MessageNotFound:
-        raise json_error(404, f"no message with id {message_id}") from None
+    except MessageNotFound as error:
+        raise json_error(404, str(error)) from None
 
 
 async def acknowledge(request: web.Request, store: Store, message_id: str, queues: Sequence[str],
@@ -161,6 +163,9 @@ async def give_back(request: web.Request, store: Store, message_id: str) -> web.
     reason = body.get("reason")
     if reason is not None and not isinstance(reason, str):
         raise json_error(400, "reason must be a string", path="$.reason")
+    if reason is not None and CONTROL_CHARACTER.search(reason):  # a NUL, for one, PostgreSQL cannot store
+        raise json_error(400, "reason must not hold control characters other than tab and line breaks",
+                         path="$.reason")
     if reason is not None and holds_bsn(reason):  # reasons are kept in clear in the timeline and dead letters
         raise json_error(400, "reason must not hold a BSN (it is stored in clear); say what went wrong without it",
                          path="$.reason")

@@ -102,8 +102,8 @@ async def get_message(request: web.Request) -> web.Response:
     message_id = request.match_info["id"]
     try:
         detail = await _available(message_detail(store_of(request), message_id))
-    except MessageNotFound:
-        raise json_error(404, f"no message with id {message_id!r}") from None
+    except MessageNotFound as error:
+        raise json_error(404, str(error)) from None
     return web.json_response(detail_json(detail))
 
 
@@ -111,8 +111,8 @@ async def get_payload(request: web.Request) -> web.Response:
     message_id = request.match_info["id"]
     try:
         payload = await _available(view_payload(store_of(request), authenticated_token(request), message_id, "api"))
-    except MessageNotFound:
-        raise json_error(404, f"no message with id {message_id!r}") from None
+    except MessageNotFound as error:
+        raise json_error(404, str(error)) from None
     except PayloadPurged as error:
         raise json_error(410, str(error)) from None
     except AuditUnavailable as error:
@@ -133,8 +133,8 @@ async def replay_dead_letter(request: web.Request) -> web.Response:
     message_id = request.match_info["id"]
     try:
         await _available(replay(store_of(request), authenticated_token(request), message_id, "api"))
-    except MessageNotFound:
-        raise json_error(404, f"no message with id {message_id!r}") from None
+    except MessageNotFound as error:
+        raise json_error(404, str(error)) from None
     except NotDeadLettered as error:
         raise json_error(409, str(error)) from None
     except AuditUnavailable as error:

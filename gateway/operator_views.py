@@ -248,6 +248,8 @@ async def replay(store: Store, token: Token, message_id: str, via: str) -> None:
 
 async def _audit(store: Store, token: Token, action: str, object_id: str, outcome: str, via: str,
                  detail: Mapping[str, Any] | None = None) -> None:
+    # The id as asked for, but escaped where it holds what a database may refuse to store (a NUL character).
+    object_id = object_id if object_id.isprintable() else object_id.encode("unicode_escape").decode("ascii")
     event = AuditEvent(actor=token.name, role=token.role, action=action, object_id=object_id, outcome=outcome,
                        detail={"via": via, **(detail or {})})
     try:

@@ -20,6 +20,9 @@ class SchemaVersionError(StoreUnavailable):
 class MessageNotFound(StoreError):
     """No message with that id in the journal."""
 
+    def __init__(self, message_id: str) -> None:
+        super().__init__(f"no message with id {message_id!r}")
+
 
 class StateConflict(StoreError):
     """The message exists but is not in the state the call needs."""

@@ -61,7 +61,7 @@ def touch(message_id: str, now: float, status: str | None = None) -> Operation[N
             "UPDATE messages SET updated_at = ?, status = ? WHERE id = ? RETURNING id", (now, status, message_id)
         )
     if not rows:
-        raise MessageNotFound(f"no message with id {message_id!r}")
+        raise MessageNotFound(message_id)
 
 
 def insert_retourcodes(message_id: str, codes: Sequence[str]) -> Operation[None]:
@@ -147,7 +147,7 @@ def get(message_id: str, now: float, codec: PayloadCodec | None) -> Operation[Me
     columns = RECORD_COLUMNS if codec is None else f"{RECORD_COLUMNS}, {PAYLOAD_COLUMNS}"
     rows = yield Query(f"SELECT {columns} {FROM_MESSAGES} WHERE m.id = ?", (message_id,))
     if not rows:
-        raise MessageNotFound(f"no message with id {message_id!r}")
+        raise MessageNotFound(message_id)
     return message_record(rows[0], now, codec)
 
 
@@ -168,5 +168,5 @@ def timeline(message_id: str) -> Operation[list[TimelineEvent]]:
         "SELECT at, event, detail FROM message_events WHERE message_id = ? ORDER BY id", (message_id,)
     )
     if not rows:
-        raise MessageNotFound(f"no message with id {message_id!r}")
+        raise MessageNotFound(message_id)
     return [TimelineEvent(to_datetime(row["at"]), row["event"], json.loads(row["detail"])) for row in rows]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 import uuid
 from collections.abc import Mapping
@@ -20,6 +21,21 @@ def new_message_id() -> str:
     value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
     value = (value & ~(0x3 << 62)) | (0x2 << 62)  # RFC 4122 variant
     return str(uuid.UUID(int=value))
+
+
+def new_lease_token() -> str:
+    return uuid.uuid4().hex
+
+
+# The forms the two above make. Text of any other form names no message or lease, and is not sent to the database,
+# which may refuse it outright (PostgreSQL cannot hold a NUL character in text) instead of finding nothing.
+MESSAGE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+LEASE_TOKEN = re.compile(r"[0-9a-f]{32}")
+
+
+def is_lease(message_id: str, token: str) -> bool:
+    """Whether (message_id, token) has the form of a lease this store hands out."""
+    return MESSAGE_ID.fullmatch(message_id) is not None and LEASE_TOKEN.fullmatch(token) is not None
 
 
 @dataclass(frozen=True)

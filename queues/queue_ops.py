@@ -1,13 +1,12 @@
 """Queue operations: lease, ack, nack, dead letters, replay, statistics. Each is one transaction (see sql.py)."""
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 
 from .codec import PayloadCodec
 from .errors import LeaseLost, MessageNotFound, NotDeadLettered
 from .journal_ops import get_many, insert_event, insert_events, touch
-from .model import DeadLetter, LeasedMessage, QueueStats
+from .model import LEASE_TOKEN, DeadLetter, LeasedMessage, QueueStats, is_lease, new_lease_token
 from .records import FROM_MESSAGES, RECORD_COLUMNS, message_record, to_datetime
 from .retry import RetryPolicy
 from .sql import Dialect, Operation, Query, Wake
@@ -33,7 +32,7 @@ def lease(
 ) -> Operation[list[LeasedMessage]]:
     """Up to n visible messages, oldest first, under one new token. One whose earlier leases all expired
     `max_attempts` times is dead-lettered instead of delivered again."""
-    expires, token = now + visibility_seconds, uuid.uuid4().hex
+    expires, token = now + visibility_seconds, new_lease_token()
     leased: list[tuple[str, int]] = []
     while len(leased) < n:
         rows = yield Query(
@@ -70,7 +69,7 @@ def lease(
 def _require_message(message_id: str) -> Operation[None]:
     rows = yield Query("SELECT id FROM messages WHERE id = ?", (message_id,))
     if not rows:
-        raise MessageNotFound(f"no message with id {message_id!r}")
+        raise MessageNotFound(message_id)
 
 
 def _explain_no_lease(message_id: str) -> Operation[None]:
@@ -99,6 +98,7 @@ def ack_leases(dialect: Dialect, leases: Sequence[tuple[str, str]], now: float,
                queues: Sequence[str] | None = None) -> Operation[set[str]]:
     """Ack every (message id, lease token) whose lease is current, on one of `queues` when given: the ids acked. The
     others are left as they are, unexplained (`ack` tells why for one)."""
+    leases = [(message_id, token) for message_id, token in leases if is_lease(message_id, token)]
     if not leases or queues is not None and not queues:
         return set()
     pairs, params = dialect.in_pairs(leases)
@@ -132,11 +132,11 @@ def nack(
 ) -> Operation[str]:
     """Give it back: retried after `delay` (default: the policy's backoff), or dead-lettered after the last attempt.
     Returns the event recorded: "retried" or "dead-lettered"."""
-    rows = yield Query(
+    rows = [] if LEASE_TOKEN.fullmatch(token) is None else (yield Query(
         "SELECT queue, attempts FROM queue_items WHERE message_id = ? AND lease_token = ? AND state = 'ready' "
         f"{dialect.for_update}",
         (message_id, token),
-    )
+    ))
     if not rows:
         yield from _explain_no_lease(message_id)
         raise LeaseLost(f"message {message_id} is on no queue any more (acked before?)")

@@ -6,7 +6,7 @@ import binascii
 import json
 from typing import Any
 
-from .model import SearchFilters, SearchPage
+from .model import MESSAGE_ID, SearchFilters, SearchPage
 from .records import FROM_MESSAGES, RECORD_COLUMNS, message_record, to_seconds
 from .sql import Operation, Query
 
@@ -22,9 +22,11 @@ def encode_cursor(received_at: float, message_id: str) -> str:
 def decode_cursor(cursor: str) -> tuple[float, str]:
     try:
         received_at, message_id = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        return float(received_at), str(message_id)
-    except (ValueError, TypeError, binascii.Error) as exc:
-        raise ValueError(f"search cursor {cursor!r} is not one that search returned") from exc
+        if isinstance(received_at, (int, float)) and MESSAGE_ID.fullmatch(message_id):
+            return float(received_at), message_id
+    except (ValueError, TypeError, binascii.Error):
+        pass
+    raise ValueError(f"search cursor {cursor!r} is not one that search returned")
 
 
 def where_clause(filters: SearchFilters) -> tuple[str, list[Any]]:

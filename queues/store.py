@@ -18,10 +18,10 @@ from .audit import AuditEvent, AuditRecord, Verification
 from .checked_append import A, Appending, RegisterReader, checked_append
 from .codec import IdentityCodec, PayloadCodec
 from .encryption import EncryptingCodec
-from .errors import StoreError
+from .errors import MessageNotFound, StoreError
 from .model import (
-    AppendResult, DeadLetter, LeasedMessage, MessageEntry, MessageRecord, QueueStats, SearchFilters, SearchPage,
-    TimelineEvent, WriteTiming,
+    MESSAGE_ID, AppendResult, DeadLetter, LeasedMessage, MessageEntry, MessageRecord, QueueStats, SearchFilters,
+    SearchPage, TimelineEvent, WriteTiming,
 )
 from .records import to_seconds
 from .register_ops import BsnKeys, RegisterRow
@@ -134,11 +134,11 @@ class Store(ABC):
     async def get(self, message_id: str, *, payload: bool = True) -> MessageRecord:
         """Metadata and, unless `payload` is False, the payload (read and decrypted only then). Raises
         MessageNotFound."""
-        return await self._read(journal_ops.get(message_id, self.clock(), self.codec if payload else None))
+        return await self._read(journal_ops.get(_issued(message_id), self.clock(), self.codec if payload else None))
 
     async def timeline(self, message_id: str) -> list[TimelineEvent]:
         """Every event recorded for the message, oldest first. Raises MessageNotFound."""
-        return await self._read(journal_ops.timeline(message_id))
+        return await self._read(journal_ops.timeline(_issued(message_id)))
 
     async def search(
         self, filters: SearchFilters | None = None, *, limit: int = 50, cursor: str | None = None
@@ -188,6 +188,8 @@ class Store(ABC):
         """Raises LeaseLost when `token` is not the current lease, MessageNotFound for an unknown id. With `queues`
         (those of the caller), it acks only a lease on one of them and returns False, changing and explaining
         nothing, for any other message: the caller then finds out whose it is before telling why."""
+        if queues is None:
+            _issued(message_id)
         return await self._write(queue_ops.ack(self.dialect, message_id, token, self.clock(), queues))
 
     async def ack_many(self, leases: Sequence[tuple[str, str]], *, queues: Sequence[str] | None = None) -> set[str]:
@@ -201,17 +203,19 @@ class Store(ABC):
         """Retry after `delay` seconds (default: exponential backoff with jitter), or dead-letter after
         `retry.max_attempts` deliveries. Returns "retried" or "dead-lettered". Raises LeaseLost, MessageNotFound."""
         return await self._write(
-            queue_ops.nack(self.dialect, message_id, token, delay, reason, self.retry, self.clock())
+            queue_ops.nack(self.dialect, _issued(message_id), token, delay, reason, self.retry, self.clock())
         )
 
     async def dead_letters(self, queue: str | None = None, *, limit: int = 100) -> list[DeadLetter]:
         """Dead letters (of one queue, or all), oldest first."""
         _check_positive("limit", limit, MAX_PAGE)
+        if queue is not None and "\x00" in queue:  # no queue has such a name, and PostgreSQL refuses to compare it
+            return []
         return await self._read(queue_ops.dead_letters(queue, limit, self.clock()))
 
     async def replay(self, message_id: str) -> None:
         """Put a dead letter back on its queue. Raises NotDeadLettered, MessageNotFound."""
-        await self._write(queue_ops.replay(self.dialect, message_id, self.clock()))
+        await self._write(queue_ops.replay(self.dialect, _issued(message_id), self.clock()))
 
     async def queue_stats(self) -> list[QueueStats]:
         return await self._read(queue_ops.queue_stats(self.clock()))
@@ -318,3 +322,11 @@ def _check_positive(name: str, value: float, maximum: float | None = None) -> No
     if not value > 0 or (maximum is not None and value > maximum):
         limit = f" and at most {maximum}" if maximum is not None else ""
         raise ValueError(f"{name} must be more than 0{limit}, not {value!r}")
+
+
+def _issued(message_id: str) -> str:
+    """`message_id` if it has the form of the ids this store gives, else MessageNotFound without asking the
+    database (`model.MESSAGE_ID`)."""
+    if MESSAGE_ID.fullmatch(message_id) is None:
+        raise MessageNotFound(message_id)
+    return message_id

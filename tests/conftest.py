@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -105,12 +106,10 @@ def postgres_dsn() -> str:
         connection = await asyncpg.connect(dsn, timeout=5)
         await connection.close()
 
-    # In a thread of its own: this may be asked for while an event loop runs.
-    with ThreadPoolExecutor(1) as thread:
-        try:
-            thread.submit(asyncio.run, probe()).result()
-        except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
-            pytest.skip(f"PostgreSQL at {POSTGRES_DSN_VAR} is unreachable ({exc}): PostgreSQL backend not tested")
+    try:
+        _in_thread(probe())
+    except (OSError, TimeoutError, asyncpg.PostgresError) as exc:
+        pytest.skip(f"PostgreSQL at {POSTGRES_DSN_VAR} is unreachable ({exc}): PostgreSQL backend not tested")
     return dsn
 
 
@@ -121,8 +120,7 @@ def postgres_register_schemas(postgres_dsn):
 
     schemas = PostgresSchemas(postgres_dsn)
     yield schemas
-    with ThreadPoolExecutor(1) as thread:
-        thread.submit(asyncio.run, schemas.drop_all()).result()
+    _in_thread(schemas.drop_all())
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -135,3 +133,32 @@ async def new_register(request, tmp_path):
     maker = RegisterMaker(request.param, tmp_path, schemas)
     yield maker
     await maker.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def storage_url(request, gateway_config):
+    """Where the gateway stores: its SQLite file, or a fresh schema on the test PostgreSQL (dropped afterwards)."""
+    if request.param == "sqlite":
+        yield gateway_config.storage.url
+        return
+    import asyncpg
+
+    dsn = request.getfixturevalue("postgres_dsn")
+    schema = f"kp_gateway_{secrets.token_hex(6)}"
+
+    async def admin(statement: str) -> None:
+        connection = await asyncpg.connect(dsn)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    _in_thread(admin(f'CREATE SCHEMA "{schema}"'))
+    yield f"{dsn}?search_path={schema}"
+    _in_thread(admin(f'DROP SCHEMA "{schema}" CASCADE'))
+
+
+def _in_thread(coroutine):
+    """Run `coroutine` to its end in a thread of its own: fixtures are set up while a test's event loop may run."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()

@@ -4,11 +4,8 @@ backoffice leases and gives back, an operator views the payload; then the raw by
 WAL, or every PostgreSQL table, and the log, are searched for the client's BSN and names."""
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
-import secrets
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from gateway_support import addressed, example_path, running_gateway
@@ -40,34 +37,6 @@ def holds_none_of_the_secrets(data: bytes, where: str) -> None:
         for form in (secret.encode(), secret.encode("utf-16-le"), secret.encode().hex().encode()):
             if form in data or form in data.lower():
                 pytest.fail(f"{secret!r} found in {where} (as {form[:40]!r})")
-
-
-def run_async(coroutine):
-    with ThreadPoolExecutor(1) as thread:
-        return thread.submit(asyncio.run, coroutine).result()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def storage_url(request, gateway_config):
-    """Where the gateway stores: its SQLite file, or a fresh schema on the test PostgreSQL (dropped afterwards)."""
-    if request.param == "sqlite":
-        yield gateway_config.storage.url
-        return
-    import asyncpg
-
-    dsn = request.getfixturevalue("postgres_dsn")
-    schema = f"kp_rest_{secrets.token_hex(6)}"
-
-    async def admin(statement: str) -> None:
-        connection = await asyncpg.connect(dsn)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    run_async(admin(f'CREATE SCHEMA "{schema}"'))
-    yield f"{dsn}?search_path={schema}"
-    run_async(admin(f'DROP SCHEMA "{schema}" CASCADE'))
 
 
 def at_rest_config(config: Config, storage_url: str, tmp_path) -> Config:

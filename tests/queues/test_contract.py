@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -253,6 +255,9 @@ async def test_search_pages_with_a_cursor(store, clock):
     assert seen == ids[::-1] and cursor is None
     with pytest.raises(ValueError, match="cursor"):
         await store.search(cursor="not-a-cursor")
+    for forged in ([1.5e9, "ab\x00cd"], [1.5e9, 7], ["soon", UNKNOWN_ID], [1.5e9]):
+        with pytest.raises(ValueError, match="cursor"):
+            await store.search(cursor=base64.urlsafe_b64encode(json.dumps(forged).encode()).decode())
 
 
 # queues
@@ -284,6 +289,25 @@ async def test_an_expired_lease_is_delivered_again_and_its_old_token_is_lost(sto
     with pytest.raises(LeaseLost):
         await store.ack(first.id, first.token)
     await store.ack(again.id, again.token)
+
+
+@pytest.mark.parametrize("asked", ["ab\x00cd", "01900000-0000-7000-8000-00000000000\x00", "", "x" * 10_000])
+async def test_an_id_or_token_the_store_never_gave_names_nothing_on_every_backend(store, asked):
+    # PostgreSQL refuses a NUL in text outright; the store must still answer as for any unknown id or stale token.
+    result = await store.append(entry())
+    (leased,) = await store.lease("inbox:0448", visibility_seconds=30)
+    for call in (store.get(asked), store.timeline(asked), store.ack(asked, leased.token), store.replay(asked),
+                 store.nack(asked, leased.token)):
+        with pytest.raises(MessageNotFound, match="no message with id"):
+            await call
+    assert not await store.ack(asked, leased.token, queues=["inbox:0448"])
+    assert await store.ack_many([(asked, leased.token), (result.id, asked)], queues=["inbox:0448"]) == set()
+    for call in (store.ack(result.id, asked), store.nack(result.id, asked)):
+        with pytest.raises(LeaseLost):
+            await call
+    assert (await store.get(result.id, payload=False)).queue_state == "leased"
+    await store.ack(result.id, leased.token)
+    assert await store.dead_letters("inbox:\x00") == []
 
 
 async def test_an_acked_message_is_never_delivered_again(store, clock):

@@ -80,7 +80,7 @@ async def test_a_write_the_server_refuses_is_rolled_back_and_its_connection_serv
         postgres_database, caplog):
     store = await postgres_database.open(max_pool=1)  # the next write gets the same connection
     with pytest.raises(StoreUnavailable):
-        await store.ack_many([("\x00 is no text to PostgreSQL", "token")])
+        await store.append(entry(bericht_identificatie="\x00 is no text to PostgreSQL"))
     result = await store.append(entry())
     assert (await store.get(result.id)).id == result.id
     assert not [record for record in caplog.records if "active transaction" in record.getMessage()]
