@@ -15,6 +15,8 @@
 """
 from __future__ import annotations
 
+import functools
+
 from aiohttp import web
 
 from gateway.auth import BACKOFFICE, authenticated_token, require_tenant
@@ -69,12 +71,12 @@ async def inbox(request: web.Request) -> web.Response:
 
 async def ack(request: web.Request) -> web.Response:
     return await acknowledge(request, request.app[PIPELINE_KEY].store, request.match_info["id"],
-                             _inbox_queues(request), lambda message_id: _inbox_message_store(request, message_id))
+                             _inbox_queues(request), functools.partial(_inbox_message_store, request))
 
 
 async def ack_many(request: web.Request) -> web.Response:
     return await acknowledge_many(request, request.app[PIPELINE_KEY].store, _inbox_queues(request),
-                                  lambda message_id: _inbox_message_store(request, message_id))
+                                  functools.partial(_inbox_message_store, request))
 
 
 def _inbox_queues(request: web.Request) -> list[str]:
