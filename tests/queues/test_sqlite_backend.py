@@ -150,7 +150,8 @@ async def test_queries_use_indexes(sqlite_database, tmp_path, name):
     await asyncio.gather(*(store.append(entry(retourcodes=("8001",))) for _ in range(50)))
     subject = INDEXED_QUERIES[name]
     if isinstance(subject, SearchFilters):
-        operations = [search.search(subject, 10, search.encode_cursor(NOW, "x"), NOW), search.count(subject)]
+        cursor = search.encode_cursor(NOW, "01900000-0000-7000-8000-000000000000")
+        operations = [search.search(subject, 10, cursor, NOW), search.count(subject)]
     else:
         operations = [subject()]
     with sqlite3.connect(tmp_path / "store.db") as connection:
