@@ -50,19 +50,36 @@ class _Steps:
 class RegisterReader:
     """The register as a check reads it: inside the transaction of `Store.append_checked`. One reader serves one
     check, during which the register does not change (the check's own rows are appended after it): a query asked
-    again is answered from the first answer, without a statement (on PostgreSQL, a round trip)."""
+    again, or one within a query asked before, is answered from the first answer without a statement (on
+    PostgreSQL, a round trip)."""
 
     def __init__(self, keys: Callable[[], BsnKeys]) -> None:
         self._keys = keys
-        self._answers: dict[tuple[str, tuple[tuple[str, Any], ...]], list[dict[str, Any]]] = {}
+        self._answers: dict[tuple[str, frozenset[tuple[str, Any]]], list[dict[str, Any]]] = {}
 
     async def register_rows(self, kind: str, where: Mapping[str, Any]) -> list[dict[str, Any]]:
         """As `Store.register_rows`, with what earlier checks in this transaction appended."""
-        query = (kind, tuple(where.items()))
-        rows = self._answers.get(query)
+        named = {name: value for name, value in where.items() if value is not None}
+        conditions = frozenset(named.items())
+        rows = self._answered(kind, conditions)
         if rows is None:
-            rows = self._answers[query] = await _Steps(register_ops.select(kind, where, self._keys()))
+            # Asked as wide as its index goes (all rows of a client), so that the next query on it needs no statement.
+            wide = register_ops.index_conditions(kind, named)
+            self._answers[(kind, frozenset(wide.items()))] = await _Steps(register_ops.select(kind, wide, self._keys()))
+            rows = self._answered(kind, conditions)
         return [dict(row) for row in rows]
+
+    def _answered(self, kind: str, conditions: frozenset[tuple[str, Any]]) -> list[dict[str, Any]] | None:
+        """The answer of a query asked before whose conditions are some or all of these, narrowed to the rest (the
+        Toewijzingen of a client, then those with one ToewijzingNummer); None when none was asked."""
+        rows = self._answers.get((kind, conditions))
+        if rows is not None:
+            return rows
+        for (asked_kind, asked), rows in self._answers.items():
+            if asked_kind == kind and asked < conditions:
+                rest = conditions - asked
+                return [row for row in rows if all(row[name] == value for name, value in rest)]
+        return None
 
 
 def checked_append(

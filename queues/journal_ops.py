@@ -24,19 +24,23 @@ INSERT_QUEUE_ITEM = (
 )
 
 
-# PostgreSQL: the message and the rows that belong to it in one statement (one round trip instead of four). The
-# other statements see the message row only through the WITH; a duplicate (ON CONFLICT) writes none of them.
-INSERT_MESSAGE_AT_ONCE = (
-    f"WITH message AS ({INSERT_MESSAGE}), "
-    "codes AS (INSERT INTO message_retourcodes (message_id, code) "
-    "SELECT message.id, code FROM message, unnest(?::text[]) AS code), "
-    "queued AS (INSERT INTO queue_items (message_id, queue, state, visible_at, attempts, enqueued_at) "
-    "SELECT message.id, ?, 'ready', ?, 0, ? FROM message WHERE ?::text IS NOT NULL) "
-    "INSERT INTO message_events (message_id, at, event, detail) "
-    "SELECT message.id, ?, event.name, event.detail "
-    "FROM message, unnest(?::text[], ?::text[]) WITH ORDINALITY AS event (name, detail, position) "
-    "ORDER BY event.position RETURNING message_id AS id"
-)
+# PostgreSQL: the message and the rows that belong to it in one statement (one round trip instead of four or more).
+# The other statements see the message row only through the WITH; a duplicate (ON CONFLICT) writes none of them.
+def insert_message_at_once(parts: Sequence[Query] = ()) -> str:
+    """`parts`: more `name AS (statement)` of the WITH (their params follow the queue item's), e.g. the register's
+    rows of the message (`register_ops.with_parts`), which write only when the message is written."""
+    more = "".join(f", {part.sql}" for part in parts)
+    return (
+        f"WITH message AS ({INSERT_MESSAGE}), "
+        "codes AS (INSERT INTO message_retourcodes (message_id, code) "
+        "SELECT message.id, code FROM message, unnest(?::text[]) AS code), "
+        "queued AS (INSERT INTO queue_items (message_id, queue, state, visible_at, attempts, enqueued_at) "
+        f"SELECT message.id, ?, 'ready', ?, 0, ? FROM message WHERE ?::text IS NOT NULL){more} "
+        "INSERT INTO message_events (message_id, at, event, detail) "
+        "SELECT message.id, ?, event.name, event.detail "
+        "FROM message, unnest(?::text[], ?::text[]) WITH ORDINALITY AS event (name, detail, position) "
+        "ORDER BY event.position RETURNING message_id AS id"
+    )
 
 
 def insert_events(now: float, events: Sequence[tuple[str, str, Mapping[str, Any] | None]]) -> Query:
@@ -72,10 +76,10 @@ def insert_retourcodes(message_id: str, codes: Sequence[str]) -> Operation[None]
         yield Query(f"INSERT INTO message_retourcodes (message_id, code) VALUES {rows}", params)
 
 
-def _insert(dialect: Dialect, entry: MessageEntry, now: float,
-            codec: PayloadCodec) -> Operation[tuple[str, bool]]:
-    """The message, its retourcodes, queue item and events; (its id, created) or, for a known idempotency key, (the
-    first message's id, False) with nothing written."""
+def _insert(dialect: Dialect, entry: MessageEntry, now: float, codec: PayloadCodec,
+            parts: Sequence[Query] = ()) -> Operation[tuple[str, bool]]:
+    """The message, its retourcodes, queue item and events (and `parts`: see `insert_message_at_once`); (its id,
+    created) or, for a known idempotency key, (the first message's id, False) with nothing written."""
     message_id = new_message_id()
     message = (
         message_id, now, now, entry.standard, entry.message_type, entry.direction, entry.tenant, entry.partner,
@@ -87,11 +91,14 @@ def _insert(dialect: Dialect, entry: MessageEntry, now: float,
     if entry.queue is not None:
         events.append(("queued", {"queue": entry.queue}))
     if dialect.writes_in_with:
-        rows = yield Query(INSERT_MESSAGE_AT_ONCE, (
-            *message, sorted(set(entry.retourcodes)), entry.queue, now, now, entry.queue, now,
+        rows = yield Query(insert_message_at_once(parts), (
+            *message, sorted(set(entry.retourcodes)), entry.queue, now, now, entry.queue,
+            *(param for part in parts for param in part.params), now,
             [event for event, _ in events], [to_json(dict(detail or {})) for _, detail in events]))
         created = bool(rows)
     else:
+        if parts:
+            raise ValueError(f"{dialect.name} writes no statements inside WITH")
         rows = yield Query(INSERT_MESSAGE, message)
         created = bool(rows)
         if created:
@@ -108,9 +115,11 @@ def _insert(dialect: Dialect, entry: MessageEntry, now: float,
 
 
 def append(
-    dialect: Dialect, entry: MessageEntry, with_entries: Sequence[MessageEntry], now: float, codec: PayloadCodec
+    dialect: Dialect, entry: MessageEntry, with_entries: Sequence[MessageEntry], now: float, codec: PayloadCodec,
+    parts: Sequence[Query] = (),
 ) -> Operation[AppendResult]:
-    message_id, created = yield from _insert(dialect, entry, now, codec)
+    """`parts` go into the statement of `entry` (PostgreSQL: `insert_message_at_once`)."""
+    message_id, created = yield from _insert(dialect, entry, now, codec, parts)
     if not created:
         return AppendResult(message_id, False)
     related = []

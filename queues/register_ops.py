@@ -65,6 +65,7 @@ _INDEXES: dict[str, list[tuple[str, ...]]] = {
 _REPLACED_ON = {"toewijzing": ("standard", "tenant", "toewijzingnummer")}
 # Both SQLite and PostgreSQL take up to 32766 parameters per statement; a row has at most 20.
 _ROWS_PER_INSERT = 500
+_ROWS_PER_PART = 4  # most messages have one or a few rows of a kind; more go in statements of their own
 # Prestaties a Declaratie-antwoord rejected do not count (InMemoryRegister.prestaties is the reference).
 _NOT_REJECTED = (
     " AND NOT EXISTS (SELECT 1 FROM register_afwijzing a WHERE a.standard = r.standard AND a.agb = r.agb"
@@ -86,6 +87,21 @@ class _Field:
 _PYTHON_TYPES = {"text": str, "bsn": str, "int": int, "date": date}
 _FIELDS = {kind: {name: _Field(name, kind_of_value.rstrip("?"), kind_of_value.endswith("?"))
                   for name, kind_of_value in fields.items()} for kind, fields in REGISTER_TABLES.items()}
+_SQL_TYPES = {"text": "TEXT", "int": "BIGINT", "date": "TEXT"}
+
+
+def _column_types(fields: Mapping[str, _Field]) -> dict[str, str]:
+    """PostgreSQL's type of each column, for the parameters of `with_parts` (no INSERT VALUES to take them from)."""
+    types: dict[str, str] = {}
+    for field in fields.values():
+        if field.base == "bsn":
+            types.update(bsn_hash="TEXT", bsn_sealed="BYTEA")
+        else:
+            types[field.name] = _SQL_TYPES[field.base]
+    return types
+
+
+_COLUMN_TYPES = {kind: _column_types(fields) for kind, fields in _FIELDS.items()}
 
 
 class BsnKeys(Protocol):
@@ -116,8 +132,7 @@ def register_tables(d: Dialect) -> list[str]:
             if field.base == "bsn":
                 columns += [f"bsn_hash TEXT{not_null}", f"bsn_sealed {d.blob}{not_null}"]
             else:
-                sql_type = {"text": "TEXT", "int": "BIGINT", "date": "TEXT"}[field.base]
-                columns.append(f"{field.name} {sql_type}{not_null}")
+                columns.append(f"{field.name} {_SQL_TYPES[field.base]}{not_null}")
         statements.append(f"CREATE TABLE register_{kind} ({', '.join(columns)})")
         statements += [f"CREATE INDEX register_{kind}_{'_'.join(key[1:])} ON register_{kind} ({', '.join(key)}, seq)"
                        for key in _INDEXES[kind]]
@@ -131,6 +146,32 @@ def toewijzing_reference_index(d: Dialect) -> list[str]:
     Toewijzing of the provider, which grow with every 301."""
     return ["CREATE INDEX register_toewijzing_referentie_aanbieder ON register_toewijzing "
             "(standard, tenant, agb, referentie_aanbieder, seq) WHERE referentie_aanbieder IS NOT NULL"]
+
+
+def with_parts(rows: Sequence[RegisterRow], keys: BsnKeys) -> tuple[list[Query], list[RegisterRow]]:
+    """PostgreSQL: the rows as parts of the WITH that journals their message (`journal_ops.insert_message_at_once`),
+    which writes them only when it writes the message: one round trip fewer per kind. Returns those parts, and the
+    rows that must go after it (`with_rows`): those that replace others (a DELETE first), and those of a kind with
+    many (each number of rows is another statement to prepare)."""
+    of_kind: dict[str, list[RegisterRow]] = {}
+    for row in rows:
+        of_kind.setdefault(row.kind, []).append(row)
+    parts: list[Query] = []
+    later: list[RegisterRow] = []
+    for kind, run in of_kind.items():  # a kind's rows all in one place, in their order
+        if kind in _REPLACED_ON or len(run) > _ROWS_PER_PART:
+            later += run
+            continue
+        columns = [_columns(row, keys) for row in run]
+        names = list(columns[0])
+        types = _COLUMN_TYPES[kind]
+        values = ", ".join(
+            f"({position}, {', '.join(f'?::{types[name]}' for name in names)})" for position in range(len(columns)))
+        parts.append(Query(
+            f"register_{len(parts)} AS (INSERT INTO register_{kind} ({', '.join(names)}) SELECT {', '.join(names)} "
+            f"FROM message, (VALUES {values}) AS new (position, {', '.join(names)}) ORDER BY new.position)",
+            [row[name] for row in columns for name in names]))
+    return parts, later
 
 
 def with_rows(append: Operation[AppendResult], rows: Sequence[RegisterRow], keys: BsnKeys) -> Operation[AppendResult]:
@@ -167,6 +208,16 @@ def _replace(kind: str, columns: list[dict[str, Any]]) -> Operation[list[dict[st
     for values in latest:
         yield Query(f"DELETE FROM register_{kind} WHERE {' AND '.join(f'{name} = ?' for name in key)}", values)
     return list(latest.values())
+
+
+def index_conditions(kind: str, conditions: Mapping[str, Any]) -> dict[str, Any]:
+    """Of `conditions` (field: value), those on the columns of the first index of `kind` that they name all columns
+    of: a wider query that costs the same index scan. All of them when they name no index whole."""
+    for index in _INDEXES[kind]:
+        names = ["bsn" if column == "bsn_hash" else column for column in index]
+        if all(name in conditions for name in names):
+            return {name: conditions[name] for name in names}
+    return dict(conditions)
 
 
 def select(kind: str, where: Mapping[str, Any], keys: BsnKeys) -> Operation[list[dict[str, Any]]]:

@@ -26,7 +26,7 @@ from .model import (
 from .records import to_seconds
 from .register_ops import BsnKeys, RegisterRow
 from .retry import RetryPolicy
-from .sql import Dialect, Operation
+from .sql import Dialect, Operation, Query
 from .statistics import AnswerTimeCount, MessageCount, PartnerDeliveries, RetourcodeCount
 from .waker import Waker
 
@@ -111,10 +111,14 @@ class Store(ABC):
         return await self._write_alone(key, operation)
 
     def _append(self, appending: Appending) -> Operation[AppendResult]:
+        parts: list[Query] = []
+        later = appending.register
+        if later and self.dialect.writes_in_with:
+            parts, later = register_ops.with_parts(later, self.register_keys())
         operation = journal_ops.append(self.dialect, appending.entry, appending.with_entries, self.clock(),
-                                       self.codec)
-        if appending.register:
-            operation = register_ops.with_rows(operation, appending.register, self.register_keys())
+                                       self.codec, parts)
+        if later:
+            operation = register_ops.with_rows(operation, later, self.register_keys())
         return operation
 
     async def record_event(self, message_id: str, event: str, detail: Mapping[str, Any] | None = None) -> None:

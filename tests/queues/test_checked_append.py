@@ -11,7 +11,7 @@ from queues import Appending, RegisterReader
 from queues.checked_append import checked_append
 from queues.encryption import EncryptingCodec, KeyRing
 from store_helpers import entry
-from test_register import bericht
+from test_register import BSN, OTHER_BSN, bericht, toewijzing
 
 KEY = "rules:iwmo:aanbieder:12345678"
 
@@ -176,3 +176,49 @@ def test_a_query_asked_again_in_one_check_costs_no_second_statement():
             step = operation.send([dict(zip(("standard", "message", "afzender", "identificatie", "dagtekening", "seq"),
                                             ("iwmo", "WMO315", "12345678", "T1", "2026-01-01", 1)))] if found else [])
     assert statements == [["T1", "WMO315"], ["T2", "WMO315"]]
+
+
+async def test_a_query_within_one_asked_before_is_answered_from_it_alike_on_every_backend(database, codec):
+    """The reader asks for a client's rows as a whole (its index) and narrows them for the next queries: the answers
+    are those of the store's own queries."""
+    store = await database.open(payload_codec=codec)
+    await store.append(entry(idempotency_key="k0"), register=[
+        toewijzing("20072"), toewijzing("20073"), toewijzing("20074", bsn=OTHER_BSN)])
+    client = {"standard": "iwmo", "tenant": "0448", "agb": "12345678", "bsn": BSN}
+    queries = [client | {"toewijzingnummer": "20073"}, client, client | {"toewijzingnummer": "20099"},
+               client | {"toewijzingnummer": "20072", "referentie_aanbieder": None},
+               {"standard": "iwmo", "tenant": "0448", "toewijzingnummer": "20074"}]
+    answers = []
+
+    async def asks(reader: RegisterReader) -> Appending:
+        answers.extend([await reader.register_rows("toewijzing", where) for where in queries])
+        return Appending(entry())
+
+    await store.append_checked(KEY, asks)
+    assert answers == [await store.register_rows("toewijzing", where) for where in queries]
+    assert [[row["toewijzingnummer"] for row in answer] for answer in answers] == [
+        ["20073"], ["20072", "20073"], [], ["20072"], ["20074"]]
+
+
+def test_queries_within_a_client_asked_before_cost_no_statement():
+    keys = KeyRing.generate()
+    client = {"standard": "iwmo", "tenant": "0448", "agb": "12345678", "bsn": BSN}
+
+    async def asks(reader: RegisterReader) -> Appending:
+        for number in ("20072", "20073", "20072"):
+            await reader.register_rows("toewijzing", client | {"toewijzingnummer": number})
+        await reader.register_rows("toewijzing", client)
+        await reader.register_rows("start", client)
+        return Appending(entry())
+
+    def appending(appended: Appending):
+        return (yield from ())
+
+    operation = checked_append(asks, RegisterReader(lambda: keys), appending)
+    statements = []
+    step = next(operation)
+    with pytest.raises(StopIteration):
+        while True:
+            statements.append(step.sql.split(" WHERE ")[0])
+            step = operation.send([])
+    assert statements == ["SELECT * FROM register_toewijzing r", "SELECT * FROM register_start r"]

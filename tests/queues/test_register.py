@@ -166,3 +166,15 @@ async def _postgres_plan(database, query) -> list[str]:
                                                           *query.params)]
     finally:
         await connection.close()
+
+
+async def test_rows_of_several_kinds_and_long_runs_keep_their_order_and_a_duplicate_writes_none(store):
+    """On PostgreSQL short runs of a kind go into the statement of their message, the rest after it."""
+    identificaties = [f"T{number}" for number in range(1, 8)]
+    rows = [*(bericht(identificatie) for identificatie in identificaties[:5]), toewijzing("20072"),
+            *(bericht(identificatie) for identificatie in identificaties[5:]), toewijzing("20073", bsn=OTHER_BSN)]
+    assert (await store.append(entry(idempotency_key="k1"), register=rows)).created
+    assert not (await store.append(entry(idempotency_key="k1"), register=[bericht("T9"), toewijzing("20079")])).created
+    assert [row["identificatie"] for row in await store.register_rows("bericht", {})] == identificaties
+    assert [(row["toewijzingnummer"], row["bsn"]) for row in await store.register_rows("toewijzing", {})] == [
+        ("20072", BSN), ("20073", OTHER_BSN)]
