@@ -97,8 +97,6 @@ def _insert(dialect: Dialect, entry: MessageEntry, now: float, codec: PayloadCod
             [event for event, _ in events], [to_json(dict(detail or {})) for _, detail in events]))
         created = bool(rows)
     else:
-        if parts:
-            raise ValueError(f"{dialect.name} writes no statements inside WITH")
         rows = yield Query(INSERT_MESSAGE, message)
         created = bool(rows)
         if created:
@@ -118,7 +116,7 @@ def append(
     dialect: Dialect, entry: MessageEntry, with_entries: Sequence[MessageEntry], now: float, codec: PayloadCodec,
     parts: Sequence[Query] = (),
 ) -> Operation[AppendResult]:
-    """`parts` go into the statement of `entry` (PostgreSQL: `insert_message_at_once`)."""
+    """`parts` go into the statement of `entry`: only where the dialect `writes_in_with` (`insert_message_at_once`)."""
     message_id, created = yield from _insert(dialect, entry, now, codec, parts)
     if not created:
         return AppendResult(message_id, False)
