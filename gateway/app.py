@@ -15,7 +15,6 @@ from gateway.appkeys import CONFIG_KEY, METRICS_KEY, OPENAPI_KEY, READINESS_CHEC
 from gateway.auth import ANY_PARTY, OPERATOR, PUBLIC, auth_middleware
 from gateway.config import Config
 from gateway.http_errors import error_middleware
-from gateway.intake import INTAKE_KEY, Intake
 from gateway.metrics import Metrics
 from gateway.openapi import OpenApi
 from gateway.routing import add_route
@@ -39,7 +38,6 @@ def create_app(config: Config, *, route_modules: Iterable[str] = ROUTE_MODULES) 
     app[OPENAPI_KEY] = OpenApi("Ketenpoort", "1.0")
     app[READINESS_CHECKS_KEY] = {}
     app[ROUTE_ACCESS_KEY] = {}
-    app[INTAKE_KEY] = Intake(config.limits.max_messages_in_progress)
     add_route(app, "GET", "/healthz", healthz, access=PUBLIC, summary="The process is up")
     add_route(app, "GET", "/readyz", readyz, access=OPERATOR, summary="Dependencies (store, ...) are reachable")
     add_route(app, "GET", "/metrics", metrics_page, access=OPERATOR, summary="Prometheus metrics",

@@ -53,7 +53,7 @@ def setup(app: web.Application) -> None:
     add_route(app, "POST", "/api/v1/inbox/{id}/nack", nack, access=BACKOFFICE,
               summary="Give an inbox message back for a later attempt",
               operation={"tags": TAGS, "requestBody": LEASE_BODY})
-    add_route(app, "POST", "/api/v1/tenants/{gemeentecode}/outbound", send, access=BACKOFFICE, intake=True,
+    add_route(app, "POST", "/api/v1/tenants/{gemeentecode}/outbound", send, access=BACKOFFICE,
               summary="Send a 301 or 319 to a provider, or a vtoDi01 or zorgmeldingTerugkoppelingDi01 to CORV "
                       "(XML or JSON)", operation={"tags": TAGS, "requestBody": {
                   "content": {"application/xml": {"schema": {"type": "string"}},

@@ -94,15 +94,13 @@ class SchemaSettings:
 @dataclass(frozen=True)
 class Limits:
     """`[limits]`: what one request may cost. `body_timeout` bounds the upload of a body, `idle_timeout` a
-    connection that has not sent a whole request (head) yet, or none since its last answer;
-    `max_messages_in_progress` how many messages are taken in at once (`gateway.intake`)."""
+    connection that has not sent a whole request (head) yet, or none since its last answer."""
 
     max_body_bytes: int = 20 * 1024 * 1024
     max_depth: int = 100
     request_timeout: float = 30.0
     body_timeout: float = 20.0
     idle_timeout: float = 60.0
-    max_messages_in_progress: int = 256
 
 
 @dataclass(frozen=True)
@@ -275,8 +273,6 @@ def _limits(reader: TableReader) -> Limits:
         request_timeout=reader.number("request_timeout", Limits.request_timeout, minimum=0.1),
         body_timeout=reader.number("body_timeout", Limits.body_timeout, minimum=0.1),
         idle_timeout=reader.number("idle_timeout", Limits.idle_timeout, minimum=1),
-        max_messages_in_progress=reader.integer("max_messages_in_progress", Limits.max_messages_in_progress,
-                                                minimum=1),
     )
     reader.finish()
     return limits

@@ -36,7 +36,7 @@ ACK_BODY = {"content": {"application/json": {"schema": {
 
 
 def setup(app: web.Application) -> None:
-    add_route(app, "POST", f"{BASE}/berichten", receive, access=PROVIDER, intake=True,
+    add_route(app, "POST", f"{BASE}/berichten", receive, access=PROVIDER,
               summary="Send an iWmo/iJw message (XML); 202 once it is journaled", operation={
                   "tags": TAGS, "requestBody": {"content": {"application/xml": {"schema": {"type": "string"}}}},
                   "responses": {"202": {"description": "accepted: {id, status, retour_id, retourcodes}"},

@@ -7,7 +7,6 @@ from typing import Any
 from aiohttp import web
 
 from gateway.appkeys import OPENAPI_KEY, ROUTE_ACCESS_KEY
-from gateway.intake import limited
 from gateway.request_body import guarded
 
 
@@ -21,20 +20,16 @@ def add_route(
     summary: str,
     operation: Mapping[str, Any] | None = None,
     documented: bool = True,
-    intake: bool = False,
 ) -> web.AbstractRoute:
     """Add a route that `access` (PUBLIC, PROVIDER, BACKOFFICE, OPERATOR or a union, see `gateway.auth`) may use.
 
     `operation` adds OpenAPI operation fields (requestBody, responses, parameters, tags, description);
     `documented=False` keeps it out of the OpenAPI document (e.g. console pages).
-    A route whose requestBody lists media types gets its body checked and read first (`gateway.request_body`);
-    an `intake` route (one that takes messages in) is refused before that while the gateway is full (`gateway.intake`).
+    A route whose requestBody lists media types gets its body checked and read first (`gateway.request_body`).
     """
     body_types = (operation or {}).get("requestBody", {}).get("content")
     if body_types:
         handler = guarded(handler, body_types)
-    if intake:
-        handler = limited(handler)
     route = app.router.add_route(method, path, handler)
     app[ROUTE_ACCESS_KEY][route] = access
     if documented:

@@ -23,7 +23,6 @@ slow_write_seconds = 0.5
 
 [limits]
 max_body_bytes = 1048576
-max_messages_in_progress = 64
 
 [delivery]
 max_attempts = 3
@@ -96,7 +95,6 @@ def test_good_file_loads(config_dir, dev_pki):
     assert config.storage.slow_write_seconds == 0.5
     assert config.limits.max_body_bytes == 1048576
     assert config.limits.max_depth == 100
-    assert config.limits.max_messages_in_progress == 64
     assert config.delivery.max_attempts == 3
     assert config.tenant("0400").delivery == Delivery(
         mode="push", url="https://backoffice.example/inbox", token="push-secret"
@@ -170,8 +168,6 @@ def test_empty_file_gives_defaults(config_dir):
         ("slow_write_seconds = 0.5", "slow_write_seconds = 0",
          "storage.slow_write_seconds: 0 is below the minimum 0.001"),
         ("max_attempts = 3", "max_attempts = 0", "delivery.max_attempts: 0 is below the minimum 1"),
-        ("max_messages_in_progress = 64", "max_messages_in_progress = 0",
-         "limits.max_messages_in_progress: 0 is below the minimum 1"),
         ('token = "push-secret"', 'tokn = "push-secret"', "tenants[1].delivery.tokn: unknown key"),
         ('delivery = {url = "https://backoffice.example/inbox", token = "push-secret"}', 'delivery = "push"',
          "tenants[1].delivery: 'push' is not \"pull\" or a table"),
