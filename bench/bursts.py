@@ -38,8 +38,9 @@ def run(directory: Path, store_url: str | None, bursts: int, connections: int) -
                                                "--connections", str(connections)))
             after.append(gateway.rss_mb)
             summary_of(deployment.load(workload, [gateway.base_url], "--seconds", "10", *STEADY))
-            print(f"burst {number}: {burst['messages']} messages, p99 {burst['p99_ms']:.0f} ms; RSS {after[-1]:.1f} MB"
-                  f" after it, {gateway.rss_mb:.1f} MB after 10 s at 200/s", flush=True)
+            print(f"burst {number}: {burst['messages']} messages, answers {burst['statuses']}, p99 "
+                  f"{burst['p99_ms']:.0f} ms; RSS {after[-1]:.1f} MB after it, {gateway.rss_mb:.1f} MB after 10 s at "
+                  "200/s", flush=True)
     return {"rss_start_mb": round(start, 1), "rss_first_mb": round(after[0], 1), "rss_last_mb": round(after[-1], 1),
             "last_step_mb": round(after[-1] - (after[-2] if len(after) > 1 else start), 1),
             "ratio_last_first": round(after[-1] / after[0], 3)}
