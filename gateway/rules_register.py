@@ -45,12 +45,21 @@ class StoreRegister:
     def __init__(self, store: Store, reader: RegisterReader | None = None) -> None:
         self.store = store
         self.reader = reader or store
+        # Through a reader the register stands still (one check), so a query asked again, as several rules ask the
+        # Prestaties of one Toewijzing, gets the records made the first time (frozen: safe to share).
+        self._made: dict[tuple[type, tuple[tuple[str, Any], ...]], list[Any]] | None = {} if reader else None
 
     async def add(self, records: list[Record]) -> None:
         await self.store.add_to_register(register_rows(records))
 
     async def _records(self, cls: type, **where: Any) -> list[Any]:
-        return [cls(**row) for row in await self.reader.register_rows(cls.__name__.lower(), where)]
+        key = (cls, tuple(where.items()))
+        records = None if self._made is None else self._made.get(key)
+        if records is None:
+            records = [cls(**row) for row in await self.reader.register_rows(cls.__name__.lower(), where)]
+            if self._made is not None:
+                self._made[key] = records
+        return list(records)
 
     async def message_seen(self, standard: str, message: str, afzender: str, identificatie: str) -> bool:
         return bool(await self._records(Bericht, standard=standard, message=message, afzender=afzender,

@@ -102,6 +102,10 @@ def _column_types(fields: Mapping[str, _Field]) -> dict[str, str]:
 
 
 _COLUMN_TYPES = {kind: _column_types(fields) for kind, fields in _FIELDS.items()}
+# What `select` reads of a kind: its columns in order (taken by position), its date fields, its BSN field or None.
+_READ = {kind: (tuple(_COLUMN_TYPES[kind]), tuple(name for name, field in fields.items() if field.base == "date"),
+                next((name for name, field in fields.items() if field.base == "bsn"), None))
+         for kind, fields in _FIELDS.items()}
 
 
 class BsnKeys(Protocol):
@@ -239,9 +243,11 @@ def select(kind: str, where: Mapping[str, Any], keys: BsnKeys) -> Operation[list
             conditions[name] = _stored(kind, field, value)
     where_sql = " AND ".join(f"r.{name} = ?" for name in conditions) or "1 = 1"
     extra = _NOT_REJECTED if kind == "prestatie" else ""
-    rows = yield Query(f"SELECT * FROM register_{kind} r WHERE {where_sql}{extra} ORDER BY r.seq",
+    columns = ", ".join(f"r.{column}" for column in _READ[kind][0])
+    rows = yield Query(f"SELECT {columns} FROM register_{kind} r WHERE {where_sql}{extra} ORDER BY r.seq",
                        list(conditions.values()))
-    return [_values(fields, row, keys) for row in rows]
+    opened: dict[str, str] = {}  # a client's rows share one hash, so its BSN is opened once
+    return [_values(kind, row, keys, opened) for row in rows]
 
 
 def _fields(kind: str) -> dict[str, _Field]:
@@ -296,13 +302,17 @@ def _seal_context(bsn_hash: str) -> str:
     return f"register-bsn:{bsn_hash}"
 
 
-def _values(fields: Mapping[str, _Field], row: Mapping[str, Any], keys: BsnKeys) -> dict[str, Any]:
-    values: dict[str, Any] = {}
-    for name, field in fields.items():
-        if field.base == "bsn":
-            values[name] = keys.decrypt(bytes(row["bsn_sealed"]), _seal_context(row["bsn_hash"])).decode("ascii")
-        elif field.base == "date" and row[name] is not None:
-            values[name] = date.fromisoformat(row[name])
-        else:
-            values[name] = row[name]
+def _values(kind: str, row: Sequence[Any], keys: BsnKeys, opened: dict[str, str]) -> dict[str, Any]:
+    """The fields of a row `select` read; `opened` holds the BSNs opened so far by their hash (equal keyed hashes,
+    equal BSNs)."""
+    columns, dates, bsn = _READ[kind]
+    values = dict(zip(columns, row))
+    for name in dates:
+        if values[name] is not None:
+            values[name] = date.fromisoformat(values[name])
+    if bsn is not None:
+        bsn_hash, sealed = values.pop("bsn_hash"), values.pop("bsn_sealed")
+        if bsn_hash not in opened:
+            opened[bsn_hash] = keys.decrypt(bytes(sealed), _seal_context(bsn_hash)).decode("ascii")
+        values[bsn] = opened[bsn_hash]
     return values

@@ -13,6 +13,9 @@ import pytest
 from connectors.istandaarden.rules.register import (
     Afwijzing, Antwoord, Bericht, Declaratie, Prestatie, Start, Stop, Toewijzing, Verzoek,
 )
+from gateway.rules_register import StoreRegister
+from queues import Appending, MessageEntry, RegisterReader, open_store
+from queues.encryption import EncryptingCodec, KeyRing
 from queues.register_ops import REGISTER_TABLES
 from rules_support import AGB, TENANT, earlier_prestatie, toewijzing
 
@@ -116,3 +119,29 @@ def test_the_store_has_a_column_for_every_field_of_a_record(cls):
         kind = "bsn" if name == "bsn" else {str: "text", int: "int", date: "date"}[base]
         expected[name] = kind + ("?" if optional else "")
     assert REGISTER_TABLES[cls.__name__.lower()] == expected
+
+
+async def test_in_one_check_a_query_asked_again_gets_the_records_made_the_first_time(tmp_path):
+    """Several rules ask for the Prestaties of one Toewijzing; in the check's transaction the register stands still,
+    so the records are made once, and a rule that changes its list changes no other rule's."""
+    store = open_store(f"sqlite:///{tmp_path / 'register.db'}", payload_codec=EncryptingCodec(KeyRing.generate()))
+    await store.start()
+    try:
+        declared = [earlier_prestatie("RN1"), earlier_prestatie("RN2", bsn=OTHER_BSN)]
+        await StoreRegister(store).add(declared)
+        asked = {"tenant": TENANT, "toewijzingnummer": "20072"}
+
+        async def check(reader: RegisterReader) -> Appending:
+            register = StoreRegister(store, reader)
+            first = await register.prestaties("iwmo", AGB, **asked)
+            first.pop()
+            again = await register.prestaties("iwmo", AGB, **asked)
+            assert again == declared and again[0] is first[0]
+            assert await register.prestaties("iwmo", AGB, referentienummer="RN2") == declared[1:]
+            return Appending(MessageEntry(payload=b"<Bericht/>", standard="iwmo", message_type="WMO323",
+                                          direction="inbound", tenant=TENANT, partner=AGB))
+
+        _, appended = await store.append_checked("rules:iwmo:aanbieder", check)
+        assert appended.created
+    finally:
+        await store.close()

@@ -101,6 +101,22 @@ async def test_a_sealed_bsn_moved_to_another_row_does_not_open(database, store):
         await store.register_rows("toewijzing", {"toewijzingnummer": "2"})
 
 
+async def test_a_clients_rows_open_its_bsn_once(store, monkeypatch):
+    """A Toewijzing's Prestaties of five years are hundreds of rows of one client: one hash, one BSN to open."""
+    await store.add_to_register([toewijzing(str(number)) for number in range(5)] + [toewijzing("9", OTHER_BSN)])
+    keys = store.register_keys()
+    opened = []
+
+    def decrypt(sealed: bytes, context: str) -> bytes:
+        opened.append(context)
+        return type(keys).decrypt(keys, sealed, context)
+
+    monkeypatch.setattr(keys, "decrypt", decrypt)
+    rows = await store.register_rows("toewijzing", {"tenant": "0448"})
+    assert [row["bsn"] for row in rows] == [BSN] * 5 + [OTHER_BSN]
+    assert len(opened) == len(set(opened)) == 2
+
+
 # (kind, fields given) of each query the rules make (connectors/istandaarden/rules/*_history.py, regie.py).
 RULE_QUERIES = [
     ("bericht", ("standard", "message", "afzender", "identificatie")),
