@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import Any
 
 from queues import MessageEntry
+from queues.sql import numbered_placeholders
 
 
 class FakeClock:
@@ -37,3 +38,16 @@ async def tamper(database, *statements: str) -> None:
         around = ["ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only"]
     for statement in (*around, *statements):
         await database.rows(statement)
+
+
+async def postgres_plan(database, query) -> list[str]:
+    """The query's plan on PostgreSQL when the planner avoids sequential scans."""
+    import asyncpg
+
+    connection = await asyncpg.connect(database.url, server_settings={
+        "search_path": database.options["schema"], "enable_seqscan": "off"})
+    try:
+        return [row[0] for row in await connection.fetch(f"EXPLAIN {numbered_placeholders(query.sql)}",
+                                                          *query.params)]
+    finally:
+        await connection.close()

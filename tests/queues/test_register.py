@@ -12,8 +12,7 @@ import pytest
 from queues import StoreError
 from queues.encryption import EncryptingCodec, KeyRing, PayloadIntegrityError
 from queues.register_ops import RegisterRow, select
-from queues.sql import numbered_placeholders
-from store_helpers import entry
+from store_helpers import entry, postgres_plan
 from test_payload_protection import dump
 
 BSN, OTHER_BSN = "999993653", "999990019"
@@ -153,7 +152,7 @@ async def test_every_query_of_the_rules_uses_an_index(database, store):
                 plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {query.sql}", query.params)]
             assert not [step for step in plan if re.fullmatch(r"SCAN \w+", step)], (kind, fields, plan)
         else:
-            plan = await _postgres_plan(database, query)
+            plan = await postgres_plan(database, query)
             assert not [step for step in plan if "Seq Scan" in step], (kind, fields, plan)
         indexed = [step for step in plan if re.search(r"(USING|Index).* register_", step)]
         # A prestatie has two more: the checks for a Declaratie-antwoord that rejected it.
@@ -170,18 +169,6 @@ def _search_of_the_table(plan: list[str], kind: str) -> str:
         if re.search(rf" on register_{kind} r\b", step):  # PostgreSQL: the scan, then its Index Cond
             return next((line for line in plan[number + 1:] if "Index Cond" in line), "")
     return ""
-
-
-async def _postgres_plan(database, query) -> list[str]:
-    import asyncpg
-
-    connection = await asyncpg.connect(database.url, server_settings={
-        "search_path": database.options["schema"], "enable_seqscan": "off"})
-    try:
-        return [row[0] for row in await connection.fetch(f"EXPLAIN {numbered_placeholders(query.sql)}",
-                                                          *query.params)]
-    finally:
-        await connection.close()
 
 
 async def test_rows_of_several_kinds_and_long_runs_keep_their_order_and_a_duplicate_writes_none(store):
