@@ -77,7 +77,7 @@ async def message_services(app: web.Application):
     app[STORE_KEY] = store
     app[PIPELINE_KEY] = Pipeline(config, store, registry, app[PIPELINE_METRICS_KEY],
                                  with_register=has_register(store))
-    app[READINESS_CHECKS_KEY]["store"] = store.queue_stats
+    app[READINESS_CHECKS_KEY]["store"] = store.ping
     log.info("store open, schemas compiled")
     try:
         yield

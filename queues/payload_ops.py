@@ -6,9 +6,9 @@ simply be started again.
 from __future__ import annotations
 
 from .codec import PayloadCodec
-from .journal_ops import insert_event
+from .journal_ops import insert_events
 from .records import decode_payload
-from .sql import Operation, Query
+from .sql import Operation, Query, placeholders
 
 
 def purge_payloads(tenant: str, older_than: float, now: float, limit: int) -> Operation[int]:
@@ -22,9 +22,11 @@ def purge_payloads(tenant: str, older_than: float, now: float, limit: int) -> Op
         "AND NOT EXISTS (SELECT 1 FROM queue_items q WHERE q.message_id = m.id) ORDER BY m.received_at LIMIT ?",
         (tenant, older_than, limit),
     )
-    for row in rows:
-        yield Query("UPDATE messages SET payload = NULL, updated_at = ? WHERE id = ?", (now, row["id"]))
-        yield insert_event(row["id"], now, "payload.purged", {"reason": "retention"})
+    if rows:  # one statement each for the batch: on PostgreSQL every statement is a round trip
+        ids = [row["id"] for row in rows]
+        yield Query(f"UPDATE messages SET payload = NULL, updated_at = ? WHERE id IN ({placeholders(len(ids))})",
+                    (now, *ids))
+        yield insert_events(now, [(message_id, "payload.purged", {"reason": "retention"}) for message_id in ids])
     return len(rows)
 
 

@@ -86,7 +86,7 @@ def _delivery_events_index(d: Dialect) -> list[str]:
 def _payloads_kept_index(d: Dialect) -> list[str]:
     # Retention looks for a tenant's oldest payloads still kept. Through messages_tenant it would walk, in every
     # batch, past all the messages whose payloads it purged before (years of them); this index holds only the rest.
-    return ["CREATE INDEX messages_payload_kept ON messages (tenant, received_at) WHERE payload IS NOT NULL"]
+    return ["CREATE INDEX messages_payload_kept ON messages (tenant, received_at, id) WHERE payload IS NOT NULL"]
 
 
 MIGRATIONS: list[Callable[[Dialect], list[str]]] = [
@@ -96,11 +96,17 @@ MIGRATIONS: list[Callable[[Dialect], list[str]]] = [
 LATEST_VERSION = len(MIGRATIONS)
 
 
+def version() -> Operation[int | None]:
+    """The schema version of the database (None before the first migration)."""
+    rows = yield Query("SELECT version FROM schema_version")
+    return rows[0]["version"] if rows else None
+
+
 def migrate(dialect: Dialect, database: str, *, allowed: bool) -> Operation[int]:
     """Bring the schema to LATEST_VERSION; return the version found. Also proves the database is writable."""
     yield Query("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
-    rows = yield Query("SELECT version FROM schema_version")
-    found = rows[0]["version"] if rows else 0
+    current = yield from version()
+    found = current or 0
     if found > LATEST_VERSION:
         raise SchemaVersionError(
             f"{database} has schema version {found}, newer than this Ketenpoort knows ({LATEST_VERSION}): "
@@ -111,10 +117,10 @@ def migrate(dialect: Dialect, database: str, *, allowed: bool) -> Operation[int]
             f"{database} has schema version {found}, older than this Ketenpoort needs ({LATEST_VERSION}), "
             "and migrations are switched off: start once with migrations on, or migrate it"
         )
-    for version in range(found + 1, LATEST_VERSION + 1):
-        for statement in MIGRATIONS[version - 1](dialect):
+    for number in range(found + 1, LATEST_VERSION + 1):
+        for statement in MIGRATIONS[number - 1](dialect):
             yield Query(statement)
-    if rows:
+    if current is not None:
         yield Query("UPDATE schema_version SET version = ?", (LATEST_VERSION,))
     else:
         yield Query("INSERT INTO schema_version (version) VALUES (?)", (LATEST_VERSION,))

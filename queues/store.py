@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from . import audit_ops, journal_ops, payload_ops, queue_ops, register_ops, search, statistics
+from . import audit_ops, journal_ops, payload_ops, queue_ops, register_ops, schema, search, statistics
 from .audit import AuditEvent, AuditRecord, Verification
 from .checked_append import A, Appending, RegisterReader, checked_append
 from .codec import IdentityCodec, PayloadCodec
@@ -220,6 +220,11 @@ class Store(ABC):
     async def replay(self, message_id: str) -> None:
         """Put a dead letter back on its queue. Raises NotDeadLettered, MessageNotFound."""
         await self._write(queue_ops.replay(self.dialect, _issued(message_id), self.clock()))
+
+    async def ping(self) -> None:
+        """One read that proves the store answers, at the same cost with a million messages waiting (readiness:
+        `queue_stats` counts every waiting message, which takes most of a second at a million)."""
+        await self._read(schema.version())
 
     async def queue_stats(self) -> list[QueueStats]:
         return await self._read(queue_ops.queue_stats(self.clock()))

@@ -9,7 +9,7 @@ import pytest
 from aiohttp import web
 
 from gateway.app import create_app
-from gateway.appkeys import CONFIG_KEY, READINESS_CHECKS_KEY
+from gateway.appkeys import CONFIG_KEY, READINESS_CHECKS_KEY, STORE_KEY
 from gateway.auth import (
     BACKOFFICE, OPERATOR, PROVIDER, authenticated_provider, authenticated_token, require_tenant,
 )
@@ -18,6 +18,9 @@ from gateway.http_errors import json_error
 from gateway.routing import add_route
 from gateway.server import start_server
 from gateway.tls import client_ssl_context
+from queues import Store
+
+from gateway_support import running_gateway
 
 
 def with_limits(config: Config, **limits) -> Config:
@@ -237,3 +240,17 @@ async def test_access_log_leaves_out_the_query_string(gateway, dev_pki, caplog):
     lines = [record.getMessage() for record in caplog.records if record.name == "aiohttp.access"]
     assert any("GET /healthz 200" in line for line in lines)
     assert "123456782" not in caplog.text
+
+
+async def test_readyz_asks_the_store_without_counting_its_queues(gateway_config, dev_pki, test_tokens, monkeypatch):
+    """A probe must answer at once also with a million messages waiting, when counting them takes a second."""
+    async def counting_everything(self):
+        raise AssertionError("readiness counted the queues")
+
+    monkeypatch.setattr(Store, "queue_stats", counting_everything)
+    async with running_gateway(gateway_config, dev_pki.ca_cert) as (client, app):
+        ready = await client.call("GET", "/readyz", token=test_tokens["operator"])
+        assert (ready.status, ready.body) == (200, {"status": "ready", "checks": {"store": "ok"}})
+        await app[STORE_KEY].close()
+        ready = await client.call("GET", "/readyz", token=test_tokens["operator"])
+        assert ready.status == 503 and ready.body["checks"]["store"].startswith("StoreError: ")

@@ -487,6 +487,9 @@ async def test_an_older_schema_is_refused_when_migrations_are_off(database):
 
 async def test_a_closed_store_refuses_work(database):
     store = await database.open()
+    await store.ping()
     await store.close()
     with pytest.raises(StoreError, match="not started"):
         await store.append(entry())
+    with pytest.raises(StoreError, match="not started"):
+        await store.ping()
