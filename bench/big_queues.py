@@ -1,5 +1,6 @@
 """Big queues: a running gateway (`ketenpoort serve`) with 10^3, 10^5 and 10^6 messages waiting on one queue; how
-long a consumer's lease takes over HTTPS and how much memory the gateway uses, at each size.
+long a consumer's lease takes over HTTPS and how much memory the gateway uses, at each size; and how long a
+readiness probe (/readyz) and the operator's queue figures (/api/v1/queues, which count the waiting messages) take.
 
     python bench/big_queues.py [--quick] [--store sqlite|postgres|both] [--rounds N] [--postgres DSN]
 
@@ -32,6 +33,7 @@ from gateway_process import Deployment, postgres_database, postgres_unreachable 
 
 QUEUE = f"outbound:iwmo:{DEMO_PROVIDER_AGB}"
 WARM_UP, PAGE = 5, 10
+WAITING = "00000000-0000-7000-8000-"  # message ids of the form the store hands out (it knows no others)
 PAYLOAD_HEX = b"<Bericht>waiting</Bericht>".hex()  # served as stored: the payload's size does not matter here
 SEED_MESSAGES = (
     "INSERT INTO messages (id, received_at, updated_at, standard, message_type, direction, tenant, partner, status, "
@@ -40,7 +42,7 @@ SEED_MESSAGES = (
 )
 SEED_QUEUE = (
     "INSERT INTO queue_items (message_id, queue, state, visible_at, attempts, enqueued_at) "
-    f"SELECT id, '{QUEUE}', 'ready', received_at, 0, received_at FROM messages WHERE id LIKE 'waiting-%'"
+    f"SELECT id, '{QUEUE}', 'ready', received_at, 0, received_at FROM messages WHERE id LIKE '{WAITING}%'"
 )
 
 
@@ -48,7 +50,7 @@ def seed_sqlite(path: Path, count: int) -> None:
     connection = sqlite3.connect(path, isolation_level=None)
     series = f"(WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {count}) SELECT i FROM n)"
     connection.execute("BEGIN")
-    connection.execute(SEED_MESSAGES.format(id="'waiting-' || printf('%09d', i)", payload=f"x'{PAYLOAD_HEX}'",
+    connection.execute(SEED_MESSAGES.format(id=f"'{WAITING}' || printf('%012d', i)", payload=f"x'{PAYLOAD_HEX}'",
                                             series=series))
     connection.execute(SEED_QUEUE)
     connection.execute("COMMIT")
@@ -62,7 +64,7 @@ async def seed_postgres(url: str, count: int) -> None:
     try:
         async with connection.transaction():
             await connection.execute(SEED_MESSAGES.format(
-                id="'waiting-' || lpad(i::text, 9, '0')", payload=f"'\\x{PAYLOAD_HEX}'::bytea",
+                id=f"'{WAITING}' || lpad(i::text, 12, '0')", payload=f"'\\x{PAYLOAD_HEX}'::bytea",
                 series=f"generate_series(1, {count}) AS i"))
             await connection.execute(SEED_QUEUE)
         await connection.execute("ANALYZE")
@@ -91,6 +93,23 @@ async def lease_rounds(base_url: str, info: dict, rounds: int) -> list[float]:
     return seconds
 
 
+async def operator_calls(base_url: str, info: dict) -> dict[str, float]:
+    """Milliseconds of the fastest of three calls of /readyz (a probe) and of the queue figures (which count)."""
+    tls = client_ssl_context(Path(info["ca_cert"]))
+    headers = {"Authorization": f"Bearer {info['tokens']['operator']}"}
+    figures = {}
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=tls, limit=1), headers=headers) as session:
+        for name, path in (("readyz_ms", "/readyz"), ("queues_ms", "/api/v1/queues")):
+            times = []
+            for _ in range(3):
+                started = time.perf_counter()
+                async with session.get(base_url + path) as response:
+                    assert response.status == 200, await response.text()
+                times.append(time.perf_counter() - started)
+            figures[name] = min(times) * 1000
+    return figures
+
+
 def measure(directory: Path, store_url: str | None, count: int, rounds: int) -> dict[str, float]:
     deployment = Deployment(directory, store_url, providers=1)
     with deployment.gateways(1):  # creates the tables
@@ -105,12 +124,14 @@ def measure(directory: Path, store_url: str | None, count: int, rounds: int) -> 
         rss_idle = gateway.rss_mb
         seconds = asyncio.run(lease_rounds(gateway.base_url, deployment.info, rounds))
         rss = gateway.rss_mb
+        calls = asyncio.run(operator_calls(gateway.base_url, deployment.info))
     ordered = sorted(seconds)
     result = {"lease_ms": statistics.median(seconds) * 1000, "lease_p95_ms": ordered[int(0.95 * len(ordered))] * 1000,
-              "rss_mb": rss, "rss_idle_mb": rss_idle}
+              "rss_mb": rss, "rss_idle_mb": rss_idle, **calls}
     print(f"  {count:>9,} waiting (seeded in {seeded:.0f} s): lease of {PAGE} p50 {result['lease_ms']:.2f} ms, "
           f"p95 {result['lease_p95_ms']:.2f} ms; gateway RSS {rss_idle:.0f} MB idle, {rss:.0f} MB after "
-          f"{rounds} rounds", flush=True)
+          f"{rounds} rounds; /readyz {calls['readyz_ms']:.1f} ms, /api/v1/queues {calls['queues_ms']:.1f} ms",
+          flush=True)
     return result
 
 
@@ -144,6 +165,7 @@ def main() -> int:
         for count, figure in figures.items():
             results[f"{prefix}_lease_ms_{label(count)}"] = f"{figure['lease_ms']:.2f}"
             results[f"{prefix}_rss_mb_{label(count)}"] = f"{figure['rss_mb']:.0f}"
+            results[f"{prefix}_readyz_ms_{label(count)}"] = f"{figure['readyz_ms']:.1f}"
         small, large = figures[sizes[0]], figures[sizes[-1]]
         results[f"{prefix}_large_vs_small"] = f"{large['lease_ms'] / small['lease_ms']:.2f}"
     print("RESULT " + " ".join(f"{key}={value}" for key, value in results.items()))
