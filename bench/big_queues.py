@@ -19,7 +19,6 @@ import os
 import sqlite3
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -29,7 +28,7 @@ import aiohttp  # noqa: E402
 
 from gateway.pki import DEMO_PROVIDER_AGB  # noqa: E402
 from gateway.tls import client_ssl_context  # noqa: E402
-from gateway_process import Deployment, postgres_database, postgres_unreachable  # noqa: E402
+from gateway_process import Deployment, for_each_store_and_size, size_label  # noqa: E402
 
 QUEUE = f"outbound:iwmo:{DEMO_PROVIDER_AGB}"
 WARM_UP, PAGE = 5, 10
@@ -135,10 +134,6 @@ def measure(directory: Path, store_url: str | None, count: int, rounds: int) -> 
     return result
 
 
-def label(count: int) -> str:
-    return f"1e{len(str(count)) - 1}"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="10^3, 10^4 and 10^5 messages")
@@ -146,26 +141,14 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=60)
     parser.add_argument("--postgres", default=os.environ.get("KETENPOORT_TEST_POSTGRES_DSN"), metavar="DSN")
     args = parser.parse_args()
-    sizes = (10**3, 10**4, 10**5) if args.quick else (10**3, 10**5, 10**6)
     results: dict[str, str] = {}
-    for store in ("sqlite", "postgres") if args.store == "both" else (args.store,):
-        if store == "postgres" and (why_not := postgres_unreachable(args.postgres)):
-            print(f"PostgreSQL skipped: {why_not}")
-            continue
-        print(f"{store}:", flush=True)
-        figures = {}
-        for count in sizes:
-            with tempfile.TemporaryDirectory(prefix="ketenpoort-big-") as directory:
-                if store == "sqlite":
-                    figures[count] = measure(Path(directory), None, count, args.rounds)
-                else:
-                    with postgres_database(args.postgres) as url:
-                        figures[count] = measure(Path(directory), url, count, args.rounds)
-        prefix = "sqlite" if store == "sqlite" else "pg"
+    measured = for_each_store_and_size(args, lambda directory, url, count: measure(directory, url, count, args.rounds))
+    for prefix, figures in measured.items():
         for count, figure in figures.items():
-            results[f"{prefix}_lease_ms_{label(count)}"] = f"{figure['lease_ms']:.2f}"
-            results[f"{prefix}_rss_mb_{label(count)}"] = f"{figure['rss_mb']:.0f}"
-            results[f"{prefix}_readyz_ms_{label(count)}"] = f"{figure['readyz_ms']:.1f}"
+            results[f"{prefix}_lease_ms_{size_label(count)}"] = f"{figure['lease_ms']:.2f}"
+            results[f"{prefix}_rss_mb_{size_label(count)}"] = f"{figure['rss_mb']:.0f}"
+            results[f"{prefix}_readyz_ms_{size_label(count)}"] = f"{figure['readyz_ms']:.1f}"
+        sizes = list(figures)
         small, large = figures[sizes[0]], figures[sizes[-1]]
         results[f"{prefix}_large_vs_small"] = f"{large['lease_ms'] / small['lease_ms']:.2f}"
     print("RESULT " + " ".join(f"{key}={value}" for key, value in results.items()))

@@ -14,8 +14,9 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -202,3 +203,32 @@ def postgres_unreachable(dsn: str | None) -> str | None:
     except (OSError, TimeoutError, asyncpg.PostgresError) as error:
         return f"PostgreSQL unreachable: {error}"
     return None
+
+
+def for_each_store_and_size(args, measure: Callable[[Path, str | None, int], dict]) -> dict[str, dict[int, dict]]:
+    """`measure(directory, store_url, size)` for each store `args.store` asks for ("sqlite", "postgres" or "both";
+    `args.postgres` its DSN) and each size (10^3, 10^5, 10^6; to 10^5 with `args.quick`), each in a fresh
+    temporary directory and (PostgreSQL) database; store_url None is SQLite in the directory. PostgreSQL is left
+    out, saying why, when it cannot be reached. Returns the figures by store ("sqlite", "pg") and size."""
+    sizes = (10**3, 10**4, 10**5) if args.quick else (10**3, 10**5, 10**6)
+    figures: dict[str, dict[int, dict]] = {}
+    for store in ("sqlite", "postgres") if args.store == "both" else (args.store,):
+        if store == "postgres" and (why_not := postgres_unreachable(args.postgres)):
+            print(f"PostgreSQL skipped: {why_not}")
+            continue
+        print(f"{store}:", flush=True)
+        prefix = "sqlite" if store == "sqlite" else "pg"
+        figures[prefix] = {}
+        for count in sizes:
+            with tempfile.TemporaryDirectory(prefix="ketenpoort-bench-") as directory:
+                if store == "sqlite":
+                    figures[prefix][count] = measure(Path(directory), None, count)
+                else:
+                    with postgres_database(args.postgres) as url:
+                        figures[prefix][count] = measure(Path(directory), url, count)
+    return figures
+
+
+def size_label(count: int) -> str:
+    """10^6 as 1e6, for RESULT keys."""
+    return f"1e{len(str(count)) - 1}"

@@ -24,7 +24,6 @@ import math
 import os
 import sqlite3
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -147,10 +146,6 @@ def measure(directory: Path, store_url: str | None, count: int) -> dict[str, flo
     return asyncio.run(run())
 
 
-def label(count: int) -> str:
-    return f"1e{len(str(count)) - 1}"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="10^3, 10^4 and 10^5 messages")
@@ -159,27 +154,14 @@ def main() -> int:
     parser.add_argument("--postgres", default=os.environ.get("KETENPOORT_TEST_POSTGRES_DSN"), metavar="DSN")
     args = parser.parse_args()
     sys.path.insert(0, str(args.tree.resolve()))
-    from gateway_process import postgres_database, postgres_unreachable
+    from gateway_process import for_each_store_and_size, size_label
 
-    sizes = (10**3, 10**4, 10**5) if args.quick else (10**3, 10**5, 10**6)
     results: dict[str, str] = {}
-    for store in ("sqlite", "postgres") if args.store == "both" else (args.store,):
-        if store == "postgres" and (why_not := postgres_unreachable(args.postgres)):
-            print(f"PostgreSQL skipped: {why_not}")
-            continue
-        print(f"{store}:", flush=True)
-        figures = {}
-        for count in sizes:
-            with tempfile.TemporaryDirectory(prefix="ketenpoort-journal-") as directory:
-                if store == "sqlite":
-                    figures[count] = measure(Path(directory), None, count)
-                else:
-                    with postgres_database(args.postgres) as url:
-                        figures[count] = measure(Path(directory), url, count)
-        prefix = "sqlite" if store == "sqlite" else "pg"
-        large, small = figures[sizes[-1]], figures[sizes[0]]
+    for prefix, figures in for_each_store_and_size(args, measure).items():
+        sizes = list(figures)
+        small, large = figures[sizes[0]], figures[sizes[-1]]
         for name in ("figures_ms", "search_ms", "retention_batch_ms"):
-            results[f"{prefix}_{name}_{label(sizes[-1])}"] = f"{large[name]:.1f}"
+            results[f"{prefix}_{name}_{size_label(sizes[-1])}"] = f"{large[name]:.1f}"
             results[f"{prefix}_{name.removesuffix('_ms')}_large_vs_small"] = f"{large[name] / small[name]:.2f}"
     print("RESULT " + " ".join(f"{key}={value}" for key, value in results.items()))
     return 0
