@@ -8,7 +8,8 @@ limit whose payloads are due. Written into the database directly (SQL, as bench/
 store (queues.open_store) opened on it; no HTTP: what grows with the journal is the statements.
 
 Measured, each the best of three:
-- the message log's first page (`Store.search`, newest 50), and one filtered by message type;
+- the message log's first page (`Store.search`, newest 50), one filtered by message type, and all that the
+  console's log page asks (the statuses present, the page, the count up to 10,000);
 - the console's management figures (`message_counts` of the 30 days by gemeente, provider, type and status) and
   its chart (by gemeente and type per day): counts of every message of the period, so they grow with it;
 - a retention pass (`purge_payloads` of one tenant in batches of 100) per batch: it must not walk past the
@@ -33,6 +34,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 DAY = 86400.0
 RETENTION_DAYS, DUE, BATCH = 60, 1000, 100
 PERIOD_DAYS = 30
+COUNTED_AT_MOST = 10_000  # gateway.console.pages
 TENANTS, PROVIDERS = ("0448", "0400"), 50
 TYPES = ("WMO301", "WMO315", "WMO323", "WMO305")
 TYPE_OF_I = "CASE i % 4 " + " ".join(f"WHEN {n} THEN '{t}'" for n, t in enumerate(TYPES)) + " END"
@@ -104,8 +106,14 @@ async def measure_store(store, now: float) -> dict[str, float]:
     today = datetime.fromtimestamp(now, UTC)
     days = [today - timedelta(days=PERIOD_DAYS - number) for number in range(PERIOD_DAYS + 1)]
     period = SearchFilters(received_from=days[0], received_until=days[-1])
+    async def log_page() -> None:  # what the console's message log asks (gateway.console.pages)
+        await store.statuses()
+        await store.search(SearchFilters(), limit=50)
+        await store.count(SearchFilters(), at_most=COUNTED_AT_MOST)
+
     figures = {
         "search_ms": await best_of_three(lambda: store.search(SearchFilters(), limit=50)),
+        "log_page_ms": await best_of_three(log_page),
         "search_type_ms": await best_of_three(lambda: store.search(SearchFilters(message_type=TYPES[2]), limit=50)),
         "figures_ms": await best_of_three(lambda: store.message_counts(
             period, by=("tenant", "partner", "message_type", "status"))),
@@ -160,7 +168,7 @@ def main() -> int:
     for prefix, figures in for_each_store_and_size(args, measure).items():
         sizes = list(figures)
         small, large = figures[sizes[0]], figures[sizes[-1]]
-        for name in ("figures_ms", "search_ms", "retention_batch_ms"):
+        for name in ("figures_ms", "search_ms", "log_page_ms", "retention_batch_ms"):
             results[f"{prefix}_{name}_{size_label(sizes[-1])}"] = f"{large[name]:.1f}"
             results[f"{prefix}_{name.removesuffix('_ms')}_large_vs_small"] = f"{large[name] / small[name]:.2f}"
     print("RESULT " + " ".join(f"{key}={value}" for key, value in results.items()))

@@ -67,7 +67,22 @@ def search(filters: SearchFilters, limit: int, cursor: str | None, now: float) -
     return SearchPage(records, next_cursor)
 
 
-def count(filters: SearchFilters) -> Operation[int]:
+def count(filters: SearchFilters, at_most: int | None = None) -> Operation[int]:
+    """How many messages match; with `at_most`, counting stops there (a journal of years holds tens of millions)."""
     where, params = where_clause(filters)
-    rows = yield Query(f"SELECT COUNT(*) AS n FROM messages m WHERE {where}", params)
+    if at_most is None:
+        rows = yield Query(f"SELECT COUNT(*) AS n FROM messages m WHERE {where}", params)
+    else:
+        rows = yield Query(f"SELECT COUNT(*) AS n FROM (SELECT 1 FROM messages m WHERE {where} LIMIT ?) t",
+                           (*params, at_most))
     return int(rows[0]["n"])
+
+
+def statuses() -> Operation[list[str]]:
+    """The statuses messages have, in order: one look into messages_status per status, not a pass over them all."""
+    rows = yield Query(
+        "WITH RECURSIVE present (status) AS (SELECT MIN(status) FROM messages UNION ALL "
+        "SELECT (SELECT MIN(m.status) FROM messages m WHERE m.status > present.status) FROM present "
+        "WHERE present.status IS NOT NULL) SELECT status FROM present WHERE status IS NOT NULL"
+    )
+    return [row["status"] for row in rows]

@@ -151,8 +151,15 @@ class Store(ABC):
         _check_positive("limit", limit, MAX_PAGE)
         return await self._read(search.search(filters or SearchFilters(), limit, cursor, self.clock()))
 
-    async def count(self, filters: SearchFilters | None = None) -> int:
-        return await self._read(search.count(filters or SearchFilters()))
+    async def count(self, filters: SearchFilters | None = None, *, at_most: int | None = None) -> int:
+        """How many messages match `filters`; with `at_most`, no more than that (it means that many or more)."""
+        if at_most is not None:
+            _check_positive("at_most", at_most)
+        return await self._read(search.count(filters or SearchFilters(), at_most))
+
+    async def statuses(self) -> list[str]:
+        """The statuses that messages in the journal have, sorted."""
+        return await self._read(search.statuses())
 
     # counts for the operator console
 

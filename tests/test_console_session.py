@@ -9,9 +9,11 @@ from gateway_support import running_gateway, store_of
 
 from gateway.app import create_app
 from gateway.config import ConfigError, Token, hash_token
+from gateway.console import pages
 from gateway.console.session import COOKIE_NAME, read_session, session_cookie
 from gateway.operator_settings import operator_settings
 from gateway.tls import client_ssl_context
+from queues import MessageEntry
 
 SECRET = b"s" * 32
 OPERATOR = Token("operator", hash_token("operator-token-000000001"), "operator")
@@ -138,3 +140,20 @@ def test_a_configured_secret_keeps_sessions_across_restarts_and_the_default_does
     configured = dataclasses.replace(gateway_config, sections={"console": {"session_secret": "x" * 40}})
     assert operator_settings(configured).session_secret == operator_settings(configured).session_secret
     assert operator_settings(gateway_config).session_secret != operator_settings(gateway_config).session_secret
+
+
+async def test_the_message_log_lists_the_statuses_present_and_counts_no_further_than_its_limit(
+        gateway, test_tokens, monkeypatch):
+    """Counting a journal of years for "N messages match" takes seconds: the log stops counting at a limit."""
+    client, app = gateway
+    for status in ("received", "received", "rejected"):
+        await store_of(app).append(MessageEntry(payload=b"<Bericht/>", standard="iwmo", message_type="WMO301",
+                                                direction="inbound", tenant="0448", partner="12345678",
+                                                status=status))
+    headers = {"Authorization": f"Bearer {test_tokens['operator']}"}
+    _, _, page = await request(client, "GET", "/console/messages", headers=headers)
+    assert '<strong id="total">3</strong> messages match' in page
+    assert '<option value="received"' in page and '<option value="rejected"' in page
+    monkeypatch.setattr(pages, "COUNTED_AT_MOST", 2)
+    _, _, page = await request(client, "GET", "/console/messages", headers=headers)
+    assert '<strong id="total">2 or more</strong> messages match' in page

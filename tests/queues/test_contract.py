@@ -245,6 +245,17 @@ async def test_search_by_time_range(store, clock):
         await store.search(SearchFilters(received_from=datetime(2026, 1, 1)))
 
 
+async def test_counts_stop_where_asked_and_the_statuses_present_are_listed(store, clock):
+    assert await store.statuses() == []
+    await _seven_messages(store, clock)
+    assert await store.count() == 7
+    assert [await store.count(at_most=limit) for limit in (3, 7, 10)] == [3, 7, 7]
+    assert await store.count(SearchFilters(tenant="0448"), at_most=2) == 2
+    assert await store.statuses() == ["queued", "rejected"]
+    with pytest.raises(ValueError, match="at_most must be more than 0"):
+        await store.count(at_most=0)
+
+
 async def test_search_pages_with_a_cursor(store, clock):
     ids = await _seven_messages(store, clock)
     seen, cursor = [], None

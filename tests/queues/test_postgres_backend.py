@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from store_helpers import entry
 
-from queues import RetryPolicy, StoreUnavailable, open_store, queue_ops, statistics
+from queues import RetryPolicy, StoreUnavailable, open_store, queue_ops, search, statistics
 from queues.codec import IdentityCodec
 from queues.schema import LATEST_VERSION
 from queues.sql import POSTGRES, Query, numbered_placeholders
@@ -66,6 +66,13 @@ async def test_partner_health_reads_the_delivery_events_through_their_index(post
     plan = await plan_without_sequential_scans(postgres_database, query)
     assert any("message_events_event" in step for step in plan), plan
     assert not any("Seq Scan on message_events" in step for step in plan), plan
+
+
+async def test_the_statuses_are_found_through_their_index(postgres_database):
+    await postgres_database.open()
+    plan = await plan_without_sequential_scans(postgres_database, next(search.statuses()))
+    assert any("messages_status" in step for step in plan), plan
+    assert not any("Seq Scan on messages" in step for step in plan), plan
 
 
 async def test_the_schema_can_be_given_in_the_url(postgres_database):

@@ -162,6 +162,17 @@ async def test_queries_use_indexes(sqlite_database, tmp_path, name):
             assert any("INDEX" in step for step in plan), (query.sql, plan)
 
 
+async def test_the_statuses_are_found_through_their_index(sqlite_database, tmp_path):
+    """The console's status filter lists the statuses present: one index look-up per status, not a pass over a
+    journal of years (the count for "N messages match" stops at a limit for the same reason)."""
+    await sqlite_database.open()
+    query = next(search.statuses())
+    with sqlite3.connect(tmp_path / "store.db") as connection:
+        plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {query.sql}", query.params)]
+    reads = [step for step in plan if re.match(r"(SCAN|SEARCH) (messages|m)\b", step)]
+    assert reads and all("USING COVERING INDEX messages_status" in step for step in reads), plan
+
+
 # bad files: a clear error at start-up
 
 
