@@ -68,7 +68,9 @@ async def readyz(request: web.Request) -> web.Response:
 
 
 async def metrics_page(request: web.Request) -> web.Response:
-    return request.app[METRICS_KEY].exposition()
+    metrics = request.app[METRICS_KEY]
+    await metrics.refresh()
+    return metrics.exposition()
 
 
 async def openapi_document(request: web.Request) -> web.Response:

@@ -6,6 +6,7 @@ Other modules add their own metrics to `Metrics.registry`.
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -23,6 +24,12 @@ class Metrics:
             "ketenpoort_http_request_duration_seconds", "Time to answer an HTTP request", ["method", "route"],
             registry=self.registry,
         )
+        # Gauges read from elsewhere at scrape time (queue_metrics.py), awaited before each exposition.
+        self.refreshers: list[Callable[[], Awaitable[None]]] = []
+
+    async def refresh(self) -> None:
+        for refresher in self.refreshers:
+            await refresher()
 
     def exposition(self) -> web.Response:
         return web.Response(body=generate_latest(self.registry), headers={"Content-Type": CONTENT_TYPE_LATEST})

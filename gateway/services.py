@@ -3,8 +3,8 @@
 `setup(app)` adds a cleanup context that opens the store (encrypting payloads when keys are configured),
 compiles every schema once (a broken schema directory stops start-up), and puts the store under `STORE_KEY` and
 the pipeline under `PIPELINE_KEY`, with the register of the rules across messages when the store has the key ring
-that protects its BSNs; the store's write timings go to the pipeline's metrics; `/readyz` checks the store. Route
-modules that need them list this module before themselves in `ROUTE_MODULES`.
+that protects its BSNs; the store's write timings go to the pipeline's metrics, its queues to the queue gauges;
+`/readyz` checks the store. Route modules that need them list this module before themselves in `ROUTE_MODULES`.
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ from gateway.appkeys import CONFIG_KEY, METRICS_KEY, READINESS_CHECKS_KEY, STORE
 from gateway.config import Config
 from gateway.pipeline import Pipeline
 from gateway.pipeline_metrics import PipelineMetrics
+from gateway.queue_metrics import QueueMetrics
 from gateway.rules_register import has_register
 from gateway.security import payload_codec
 from queues import RetryPolicy, Store, WriteTiming, open_store
@@ -78,6 +79,7 @@ async def message_services(app: web.Application):
     app[PIPELINE_KEY] = Pipeline(config, store, registry, app[PIPELINE_METRICS_KEY],
                                  with_register=has_register(store))
     app[READINESS_CHECKS_KEY]["store"] = store.ping
+    app[METRICS_KEY].refreshers.append(QueueMetrics(app[METRICS_KEY].registry, store.queue_stats).refresh)
     log.info("store open, schemas compiled")
     try:
         yield

@@ -376,6 +376,10 @@ async def test_metrics_count_messages_by_standard_type_status_and_partner(gatewa
     for phase in ("waiting", "running", "committing"):  # the journal's write transactions, timed
         [count] = re.findall(rf'ketenpoort_store_write_seconds_count{{phase="{phase}"}} (\S+)', metrics.body)
         assert float(count) >= 1
+    # the accepted WMO315 waits on Texel's inbox, its retour (and the JW315's) on the provider's queue
+    assert 'ketenpoort_queue_messages{queue="inbox:0448",state="waiting"} 1.0' in metrics.body
+    assert 'ketenpoort_queue_messages{queue="inbox:0448",state="dead"} 0.0' in metrics.body
+    assert re.search(r'ketenpoort_queue_oldest_seconds\{queue="inbox:0448"\} \d', metrics.body)
     document = (await client.call("GET", "/api/v1/openapi.json", token=test_tokens["operator"])).body
     assert document["paths"]["/istandaarden/{standard}/berichten"]["post"]["security"] == [{"mutualTLS": []}]
     assert document["paths"]["/api/v1/tenants/{gemeentecode}/inbox"]["get"]["security"] == [{"bearer": []}]
