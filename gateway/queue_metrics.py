@@ -40,13 +40,14 @@ class QueueMetrics:
         if self.refreshed_at is not None and now - self.refreshed_at < REFRESH_SECONDS:
             return
         self.refreshed_at = now
-        self.messages.clear()
-        self.oldest.clear()
         try:
             stats = await self.queue_stats()
         except Exception as error:  # any store failure: the other metrics are still worth a scrape
             log.warning("queue metrics left out of this scrape: %s: %s", type(error).__name__, error)
-            return
+            stats = []
+        # Cleared only now: a scrape that comes meanwhile still shows the last figures.
+        self.messages.clear()
+        self.oldest.clear()
         for queue in stats:
             for state, count in (("waiting", queue.depth), ("in_flight", queue.in_flight), ("dead", queue.dead)):
                 self.messages.labels(queue.queue, state).set(count)
