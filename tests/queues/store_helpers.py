@@ -41,7 +41,7 @@ async def tamper(database, *statements: str) -> None:
 
 
 async def postgres_plan(database, query) -> list[str]:
-    """The query's plan on PostgreSQL when the planner avoids sequential scans."""
+    """The query's plan on PostgreSQL when the planner avoids sequential scans: an index it can use shows up."""
     import asyncpg
 
     connection = await asyncpg.connect(database.url, server_settings={

@@ -7,12 +7,12 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import pytest
-from store_helpers import entry
+from store_helpers import entry, postgres_plan
 
 from queues import RetryPolicy, StoreUnavailable, open_store, queue_ops, search, statistics
 from queues.codec import IdentityCodec
 from queues.schema import LATEST_VERSION
-from queues.sql import POSTGRES, Query, numbered_placeholders
+from queues.sql import POSTGRES
 
 pytestmark = pytest.mark.postgres
 
@@ -38,39 +38,24 @@ async def test_processes_starting_together_migrate_once(postgres_database):
     assert (await stores[3].get(result.id)).id == result.id
 
 
-async def plan_without_sequential_scans(postgres_database, query: Query) -> list[str]:
-    """The query's plan when the planner avoids sequential scans: an index it can use shows up in it."""
-    import asyncpg
-
-    connection = await asyncpg.connect(
-        postgres_database.url,
-        server_settings={"search_path": postgres_database.options["schema"], "enable_seqscan": "off"},
-    )
-    try:
-        return [row[0] for row in await connection.fetch(f"EXPLAIN {numbered_placeholders(query.sql)}",
-                                                           *query.params)]
-    finally:
-        await connection.close()
-
-
 async def test_lease_can_take_its_rows_through_the_partial_index(postgres_database):
     await postgres_database.open()
     query = next(queue_ops.lease(POSTGRES, "inbox:0448", 10, 30, RetryPolicy(), time.time(), IdentityCodec()))
-    plan = await plan_without_sequential_scans(postgres_database, query)
+    plan = await postgres_plan(postgres_database, query)
     assert any("queue_items_ready" in step for step in plan), plan
 
 
 async def test_partner_health_reads_the_delivery_events_through_their_index(postgres_database):
     await postgres_database.open()
     query = next(statistics.delivery_counts(datetime.now(UTC) - timedelta(hours=24)))
-    plan = await plan_without_sequential_scans(postgres_database, query)
+    plan = await postgres_plan(postgres_database, query)
     assert any("message_events_event" in step for step in plan), plan
     assert not any("Seq Scan on message_events" in step for step in plan), plan
 
 
 async def test_the_statuses_are_found_through_their_index(postgres_database):
     await postgres_database.open()
-    plan = await plan_without_sequential_scans(postgres_database, next(search.statuses()))
+    plan = await postgres_plan(postgres_database, next(search.statuses()))
     assert any("messages_status" in step for step in plan), plan
     assert not any("Seq Scan on messages" in step for step in plan), plan
 
