@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .errors import StoreError, StoreUnavailable
+from . import schema
 from .schema import migrate
 from .sql import SQLITE, Operation
 from .sqlite_writer import GroupCommitWriter, run_sync
@@ -87,6 +88,22 @@ class SqliteStore(Store):
             operation.close()
             raise StoreError(f"{self!r} is not started")
         return await asyncio.get_running_loop().run_in_executor(self._reader_thread, self._run_read, operation)
+
+    async def ping(self) -> None:
+        """On a connection of its own: the reader thread may be busy for seconds with a report of the console (a
+        month's figures at a million messages), and a readiness probe must not wait behind it."""
+        if self._reader_thread is None:
+            raise StoreError(f"{self!r} is not started")
+        await asyncio.to_thread(self._ping)
+
+    def _ping(self) -> None:
+        connection = self._connect(read_only=True)
+        try:
+            run_sync(connection, schema.version(), set())
+        except sqlite3.Error as exc:
+            raise self._describe(exc) from None
+        finally:
+            connection.close()
 
     def _run_read(self, operation: Operation[T]) -> T:
         connection = self._reader

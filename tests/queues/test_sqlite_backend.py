@@ -7,6 +7,7 @@ import os
 import re
 import sqlite3
 import subprocess
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -171,6 +172,19 @@ async def test_the_statuses_are_found_through_their_index(sqlite_database, tmp_p
         plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {query.sql}", query.params)]
     reads = [step for step in plan if re.match(r"(SCAN|SEARCH) (messages|m)\b", step)]
     assert reads and all("USING COVERING INDEX messages_status" in step for step in reads), plan
+
+
+async def test_a_readiness_ping_does_not_wait_behind_a_long_read(sqlite_database):
+    """The console's month figures keep the reader thread busy for seconds at a million messages (a cold cache:
+    minutes); a probe that waited behind them would take the node out of service."""
+    store = await sqlite_database.open()
+    release = threading.Event()
+    busy = asyncio.get_running_loop().run_in_executor(store._reader_thread, release.wait, 30)
+    try:
+        await asyncio.wait_for(store.ping(), timeout=5)
+    finally:
+        release.set()
+        await busy
 
 
 # bad files: a clear error at start-up
