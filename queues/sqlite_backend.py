@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .errors import StoreError, StoreUnavailable
-from . import schema
-from .schema import migrate
+from .schema import migrate, version
 from .sql import SQLITE, Operation
 from .sqlite_writer import GroupCommitWriter, run_sync
 from .store import Store
@@ -99,7 +98,7 @@ class SqliteStore(Store):
     def _ping(self) -> None:
         connection = self._connect(read_only=True)
         try:
-            run_sync(connection, schema.version(), set())
+            run_sync(connection, version(), set())
         except sqlite3.Error as exc:
             raise self._describe(exc) from None
         finally:
