@@ -13,7 +13,9 @@ Measured, each the best of three:
 - the console's management figures (`message_counts` of the 30 days by gemeente, provider, type and status) and
   its chart (by gemeente and type per day): counts of every message of the period, so they grow with it;
 - a retention pass (`purge_payloads` of one tenant in batches of 100) per batch: it must not walk past the
-  payloads purged before.
+  payloads purged before;
+- the reads of the message path while the management figures run (a consumer's long poll finding a message on
+  its inbox, then the message's detail): they must not wait for the figures.
 --quick: 10^3, 10^4, 10^5. `--tree DIR` measures the store of another checkout (e.g. `git worktree add /tmp/before
 REV`). Ends with `RESULT sqlite_figures_ms_1e6=... sqlite_retention_batch_ms_1e6=... ...`.
 """
@@ -100,8 +102,19 @@ async def best_of_three(call) -> float:
     return min(times) * 1000
 
 
+async def beside(report, read) -> float:
+    """Milliseconds `read` takes once `report` has begun (its figures are left to finish)."""
+    running = asyncio.ensure_future(report())
+    await asyncio.sleep(0.05)
+    started = time.perf_counter()
+    await read()
+    took = time.perf_counter() - started
+    await running
+    return took * 1000
+
+
 async def measure_store(store, now: float) -> dict[str, float]:
-    from queues import SearchFilters
+    from queues import MessageEntry, SearchFilters
 
     today = datetime.fromtimestamp(now, UTC)
     days = [today - timedelta(days=PERIOD_DAYS - number) for number in range(PERIOD_DAYS + 1)]
@@ -111,15 +124,26 @@ async def measure_store(store, now: float) -> dict[str, float]:
         await store.search(SearchFilters(), limit=50)
         await store.count(SearchFilters(), at_most=COUNTED_AT_MOST)
 
+    def month_figures():
+        return store.message_counts(period, by=("tenant", "partner", "message_type", "status"))
+
+    inbox = f"inbox:{TENANTS[0]}"
+    message = await store.append(MessageEntry(payload=b"<Bericht/>", standard="iwmo", message_type=TYPES[1],
+                                              direction="inbound", tenant=TENANTS[0], partner="10000000", queue=inbox))
+
+    async def message_path_reads() -> None:
+        assert await store.wait_for_messages(inbox, timeout=60)
+        await store.get(message.id)
+
     figures = {
         "search_ms": await best_of_three(lambda: store.search(SearchFilters(), limit=50)),
         "log_page_ms": await best_of_three(log_page),
         "search_type_ms": await best_of_three(lambda: store.search(SearchFilters(message_type=TYPES[2]), limit=50)),
-        "figures_ms": await best_of_three(lambda: store.message_counts(
-            period, by=("tenant", "partner", "message_type", "status"))),
+        "figures_ms": await best_of_three(month_figures),
         "chart_ms": await best_of_three(lambda: store.message_counts(
             SearchFilters(), by=("tenant", "message_type"), periods=days)),
     }
+    figures["reads_beside_figures_ms"] = await beside(month_figures, message_path_reads)
     cutoff = datetime.fromtimestamp(now - RETENTION_DAYS * DAY + 1, UTC)
     started = time.perf_counter()
     purged = await store.purge_payloads(TENANTS[0], cutoff, batch_size=BATCH)
@@ -168,7 +192,7 @@ def main() -> int:
     for prefix, figures in for_each_store_and_size(args, measure).items():
         sizes = list(figures)
         small, large = figures[sizes[0]], figures[sizes[-1]]
-        for name in ("figures_ms", "search_ms", "log_page_ms", "retention_batch_ms"):
+        for name in ("figures_ms", "search_ms", "log_page_ms", "retention_batch_ms", "reads_beside_figures_ms"):
             results[f"{prefix}_{name}_{size_label(sizes[-1])}"] = f"{large[name]:.1f}"
             results[f"{prefix}_{name.removesuffix('_ms')}_large_vs_small"] = f"{large[name] / small[name]:.2f}"
     print("RESULT " + " ".join(f"{key}={value}" for key, value in results.items()))

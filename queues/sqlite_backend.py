@@ -2,26 +2,30 @@
 
 Writes go through one connection with group commit (sqlite_writer.py): their statements run on the event loop,
 their COMMIT on a thread; the technical rules' register look-ups, several per message, are statements of the write
-that journals the message (`Store.append_checked`). Reads go through one reader thread with its own connection,
-which WAL lets read while the writer writes.
+that journals the message (`Store.append_checked`). Reads run on threads with connections of their own, which WAL
+lets read while the writer writes (sqlite_readers.py): the message path's short reads on some, the operator's
+searches and counts, which grow with the journal, on others, so that a consumer's long poll never waits behind the
+console's figures of a month.
 """
 from __future__ import annotations
 
 import asyncio
 import shutil
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
 from .errors import StoreError, StoreUnavailable
 from .schema import migrate, version
 from .sql import SQLITE, Operation
+from .sqlite_readers import ReaderPool
 from .sqlite_writer import GroupCommitWriter, run_sync
 from .store import Store
 
 T = TypeVar("T")
 MIB = 1024 * 1024
+READERS = 2
+REPORTERS = 2
 
 
 class SqliteStore(Store):
@@ -43,8 +47,8 @@ class SqliteStore(Store):
         self.min_free_bytes = min_free_bytes
         self.migrate = migrate
         self._writer: GroupCommitWriter | None = None
-        self._reader_thread: ThreadPoolExecutor | None = None
-        self._reader: sqlite3.Connection | None = None
+        self._readers: ReaderPool | None = None
+        self._reporters: ReaderPool | None = None
 
     def __repr__(self) -> str:
         return f"SqliteStore({str(self.path)!r})"
@@ -53,14 +57,15 @@ class SqliteStore(Store):
         if self._writer is not None:
             return
         self._check_location()
-        loop = asyncio.get_running_loop()
         writer_connection = await asyncio.to_thread(self._connect)
         self._writer = GroupCommitWriter(writer_connection, self._describe, self._wake, self._observe_write,
                                          self.busy_timeout)
         try:
             await self._writer.submit(migrate(SQLITE, f"SQLite database {self.path}", allowed=self.migrate))
-            self._reader_thread = ThreadPoolExecutor(1, thread_name_prefix="ketenpoort-sqlite-reader")
-            self._reader = await loop.run_in_executor(self._reader_thread, self._connect, True)
+            self._readers = ReaderPool("reader", READERS, self._connect_reader, self._describe)
+            await self._readers.open()
+            self._reporters = ReaderPool("reporter", REPORTERS, self._connect_reader, self._describe)
+            await self._reporters.open()
         except BaseException:
             await self.close()
             raise
@@ -69,12 +74,10 @@ class SqliteStore(Store):
         writer, self._writer = self._writer, None
         if writer is not None:
             await writer.close()
-        reader_thread, self._reader_thread = self._reader_thread, None
-        if reader_thread is not None:
-            if self._reader is not None:
-                await asyncio.get_running_loop().run_in_executor(reader_thread, self._reader.close)
-                self._reader = None
-            reader_thread.shutdown()
+        for pool in (self._readers, self._reporters):
+            if pool is not None:
+                await pool.close()
+        self._readers = self._reporters = None
 
     async def _write(self, operation: Operation[T]) -> T:
         if self._writer is None:
@@ -83,38 +86,31 @@ class SqliteStore(Store):
         return await self._writer.submit(operation)
 
     async def _read(self, operation: Operation[T]) -> T:
-        if self._reader_thread is None:
+        return await self._started(self._readers, operation).run(operation)
+
+    async def _report(self, operation: Operation[T]) -> T:
+        return await self._started(self._reporters, operation).run(operation)
+
+    def _started(self, pool: ReaderPool | None, operation: Operation[T]) -> ReaderPool:
+        if pool is None:
             operation.close()
             raise StoreError(f"{self!r} is not started")
-        return await asyncio.get_running_loop().run_in_executor(self._reader_thread, self._run_read, operation)
+        return pool
 
     async def ping(self) -> None:
-        """On a connection of its own: the reader thread may be busy for seconds with a report of the console (a
-        month's figures at a million messages), and a readiness probe must not wait behind it."""
-        if self._reader_thread is None:
+        """On a connection of its own: a readiness probe must not wait behind reads, whichever they are."""
+        if self._readers is None:
             raise StoreError(f"{self!r} is not started")
         await asyncio.to_thread(self._ping)
 
     def _ping(self) -> None:
-        connection = self._connect(read_only=True)
+        connection = self._connect_reader()
         try:
             run_sync(connection, version(), set())
         except sqlite3.Error as exc:
             raise self._describe(exc) from None
         finally:
             connection.close()
-
-    def _run_read(self, operation: Operation[T]) -> T:
-        connection = self._reader
-        assert connection is not None
-        try:
-            connection.execute("BEGIN")
-            try:
-                return run_sync(connection, operation, set())
-            finally:
-                connection.execute("ROLLBACK")
-        except sqlite3.Error as exc:
-            raise self._describe(exc) from None
 
     def group_commit_stats(self) -> dict[str, int]:
         """Transactions committed and operations in them since start: their ratio is the mean group size."""
@@ -141,6 +137,9 @@ class SqliteStore(Store):
                 f"the disk of SQLite database {self.path} has {free / MIB:.1f} MiB free, less than the "
                 f"{self.min_free_bytes / MIB:.1f} MiB needed: free disk space, or move the database"
             )
+
+    def _connect_reader(self) -> sqlite3.Connection:
+        return self._connect(read_only=True)
 
     def _connect(self, read_only: bool = False) -> sqlite3.Connection:
         try:

@@ -1,7 +1,7 @@
 """The durable store: journal of every message and its state, and the queues consumers read from.
 
 `Store` is the interface the gateway uses; `open_store(url)` picks the backend. A backend only supplies how an
-operation (see sql.py) runs: `_write` in one durable transaction, `_read` in a read transaction.
+operation (see sql.py) runs: `_write` in one durable transaction, `_read` and `_report` in a read transaction.
 """
 from __future__ import annotations
 
@@ -78,6 +78,11 @@ class Store(ABC):
     async def _read(self, operation: Operation[T]) -> T:
         """Run a read-only `operation`."""
 
+    async def _report(self, operation: Operation[T]) -> T:
+        """`_read` for what grows with the journal (an operator's search, a count, the console's figures): a
+        backend may run it apart, so that the message path's short reads never wait behind it."""
+        return await self._read(operation)
+
     async def _write_alone(self, key: str | None, operation: Operation[T]) -> T:
         """`_write`, alone among the writers with `key` in every process on this database (None: no key). SQLite's
         writer needs nothing more: it runs one transaction at a time, holding the database's write lock."""
@@ -149,17 +154,17 @@ class Store(ABC):
     ) -> SearchPage:
         """Messages (without payload), newest first. Raises ValueError for a cursor search did not return."""
         _check_positive("limit", limit, MAX_PAGE)
-        return await self._read(search.search(filters or SearchFilters(), limit, cursor, self.clock()))
+        return await self._report(search.search(filters or SearchFilters(), limit, cursor, self.clock()))
 
     async def count(self, filters: SearchFilters | None = None, *, at_most: int | None = None) -> int:
         """How many messages match `filters`; with `at_most`, no more than that (it means that many or more)."""
         if at_most is not None:
             _check_positive("at_most", at_most)
-        return await self._read(search.count(filters or SearchFilters(), at_most))
+        return await self._report(search.count(filters or SearchFilters(), at_most))
 
     async def statuses(self) -> list[str]:
         """The statuses that messages in the journal have, sorted."""
-        return await self._read(search.statuses())
+        return await self._report(search.statuses())
 
     # counts for the operator console
 
@@ -168,22 +173,22 @@ class Store(ABC):
     ) -> list[MessageCount]:
         """How many messages match `filters`, per combination of the `by` columns (statistics.GROUP_COLUMNS) and
         per period: `periods` are boundaries, period i is [periods[i], periods[i+1]). Empty groups are left out."""
-        return await self._read(statistics.message_counts(filters or SearchFilters(), by, periods))
+        return await self._report(statistics.message_counts(filters or SearchFilters(), by, periods))
 
     async def retourcode_counts(self, filters: SearchFilters | None = None) -> list[RetourcodeCount]:
         """How many of the messages matching `filters` carry each RetourCode, per message type."""
-        return await self._read(statistics.retourcode_counts(filters or SearchFilters()))
+        return await self._report(statistics.retourcode_counts(filters or SearchFilters()))
 
     async def answer_times(
         self, filters: SearchFilters | None = None, *, bounds_seconds: Sequence[float]
     ) -> list[AnswerTimeCount]:
         """The answered messages matching `filters`, by the seconds to the first message correlated to them: bucket
         i when below bounds_seconds[i] (and no earlier bound), bucket len(bounds_seconds) for the rest."""
-        return await self._read(statistics.answer_times(filters or SearchFilters(), bounds_seconds))
+        return await self._report(statistics.answer_times(filters or SearchFilters(), bounds_seconds))
 
     async def delivery_counts(self, since: datetime) -> list[PartnerDeliveries]:
         """Per receiving party: acks and failed deliveries (nacks, dead letters) since `since`, and the last ones."""
-        return await self._read(statistics.delivery_counts(since))
+        return await self._report(statistics.delivery_counts(since))
 
     # queues
 
@@ -234,7 +239,7 @@ class Store(ABC):
         await self._read(schema.version())
 
     async def queue_stats(self) -> list[QueueStats]:
-        return await self._read(queue_ops.queue_stats(self.clock()))
+        return await self._report(queue_ops.queue_stats(self.clock()))
 
     async def wait_for_messages(self, queue: str, timeout: float) -> bool:
         """Wait until a message on `queue` may be visible: True when one may be, False after `timeout` seconds.

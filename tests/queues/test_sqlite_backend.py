@@ -17,6 +17,7 @@ from store_helpers import entry
 from queues import (
     RetryPolicy, SearchFilters, StoreError, StoreUnavailable, journal_ops, open_store, queue_ops, search, statistics,
 )
+from queues import sqlite_backend
 from queues.codec import IdentityCodec
 from queues.sql import SQLITE, Query
 
@@ -174,17 +175,46 @@ async def test_the_statuses_are_found_through_their_index(sqlite_database, tmp_p
     assert reads and all("USING COVERING INDEX messages_status" in step for step in reads), plan
 
 
-async def test_a_readiness_ping_does_not_wait_behind_a_long_read(sqlite_database):
-    """The console's month figures keep the reader thread busy for seconds at a million messages (a cold cache:
-    minutes); a probe that waited behind them would take the node out of service."""
-    store = await sqlite_database.open()
+def held_read(release: threading.Event):
+    """A read that keeps its thread until `release` is set: a console report at a million messages, in small."""
+    yield Query("SELECT COUNT(*) FROM messages", ())
+    release.wait(30)
+
+
+@contextlib.asynccontextmanager
+async def reads_held(store, how_many: int, lane):
+    """`how_many` reads held on `lane` (store._read or store._report) until the block ends."""
     release = threading.Event()
-    busy = asyncio.get_running_loop().run_in_executor(store._reader_thread, release.wait, 30)
+    held = [asyncio.ensure_future(lane(held_read(release))) for _ in range(how_many)]
+    await asyncio.sleep(0.2)  # the reads have taken their threads
     try:
-        await asyncio.wait_for(store.ping(), timeout=5)
+        yield
     finally:
         release.set()
-        await busy
+        await asyncio.gather(*held)
+
+
+async def test_the_message_paths_reads_do_not_wait_behind_the_operators_reports(sqlite_database):
+    """The console's figures of a month keep a read busy for seconds at a million messages (a cold cache:
+    minutes); a consumer's long poll, a message's detail and the readiness probe must not wait for them."""
+    store = await sqlite_database.open()
+    appended = await store.append(entry())
+    async with reads_held(store, sqlite_backend.REPORTERS, store._report):
+        await asyncio.wait_for(store.wait_for_messages("inbox:0448", timeout=5), timeout=2)
+        assert (await asyncio.wait_for(store.get(appended.id), timeout=2)).id == appended.id
+        await asyncio.wait_for(store.ping(), timeout=2)
+
+
+async def test_reads_run_side_by_side(sqlite_database):
+    """Reports of two operators at once, and reads beside a slow one, each on a connection of its own."""
+    store = await sqlite_database.open()
+    appended = await store.append(entry())
+    async with reads_held(store, sqlite_backend.REPORTERS - 1, store._report):
+        assert (await asyncio.wait_for(store.statuses(), timeout=2)) == ["received"]
+    async with reads_held(store, sqlite_backend.READERS - 1, store._read):
+        assert (await asyncio.wait_for(store.get(appended.id), timeout=2)).id == appended.id
+    async with reads_held(store, sqlite_backend.READERS, store._read):
+        await asyncio.wait_for(store.ping(), timeout=2)
 
 
 # bad files: a clear error at start-up
