@@ -55,6 +55,25 @@ class Gateway:
         return times.user + times.system
 
 
+class Steal:
+    """The share of the machine's CPU time its virtual machine's host took (Linux's steal time) since the last
+    call: when it is high, the benchmark's processes waited for CPU they did not get, whatever they do."""
+
+    def __init__(self) -> None:
+        self._last = psutil.cpu_times()
+
+    def percent(self) -> float:
+        now, last = psutil.cpu_times(), self._last
+        self._last = now
+        total = _all_time(now) - _all_time(last)
+        return 100 * (getattr(now, "steal", 0.0) - getattr(last, "steal", 0.0)) / total if total > 0 else 0.0
+
+
+def _all_time(times) -> float:
+    """Guest time is counted in user time already."""
+    return sum(times) - getattr(times, "guest", 0.0) - getattr(times, "guest_nice", 0.0)
+
+
 class Deployment:
     """The demo set-up in `directory` with `providers` care providers, storing in `store_url` (None: SQLite in
     the directory). `register=False` stores unencrypted, which leaves the rules' register out (it keeps BSNs only

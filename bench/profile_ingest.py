@@ -2,6 +2,11 @@
 closed-loop load of bench/ingest.py and this prints the functions with the most samples.
 
     python bench/profile_ingest.py [--messages N] [--connections C] [--top K] [--without-register] [--collapsed FILE]
+                                   [--rate R --seconds S]
+
+With --rate: an open loop of R messages per second for S seconds instead, the backoffice's consumers draining the
+inboxes meanwhile, as in bench/soak.py: where the CPU goes when the gateway is not saturated (its requests come
+one at a time, and a group commit holds one or two messages).
 
 Needs py-spy (`pip install py-spy`) and permission to read another process (root, or ptrace allowed). By default
 only the thread holding the GIL is sampled: the Python work that one process can do one at a time. Shows the share
@@ -11,6 +16,7 @@ Ends with `RESULT samples=... top=function:percent,...`.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import shutil
 import subprocess
 import sys
@@ -20,6 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from consumers import consume  # noqa: E402
 from gateway_process import Deployment, summary_of  # noqa: E402
 from workload import templates  # noqa: E402
 
@@ -51,6 +58,20 @@ def _short(frame: str) -> str:
     return f"{module}.{function}" if module else function
 
 
+async def at_rate(deployment: Deployment, base_url: str, workload, args: argparse.Namespace) -> dict:
+    """The open loop's summary, the tenants' inboxes drained meanwhile by one consumer each."""
+    done = asyncio.Event()
+    consumers = asyncio.create_task(consume([base_url], Path(deployment.info["ca_cert"]),
+                                            deployment.info["tokens"]["backoffice"],
+                                            [tenant["gemeentecode"] for tenant in deployment.info["tenants"]], 1,
+                                            done))
+    load = await asyncio.to_thread(summary_of, deployment.load(workload, [base_url], "--rate", str(args.rate),
+                                                               "--seconds", str(args.seconds)))
+    done.set()
+    await consumers
+    return load
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--messages", type=int, default=4000)
@@ -60,6 +81,8 @@ def main() -> int:
                         help="sample every busy thread, not only the one holding the GIL (shows C waits too)")
     parser.add_argument("--without-register", action="store_true", help="see bench/ingest.py")
     parser.add_argument("--collapsed", type=Path, help="keep py-spy's collapsed stacks here (for speedscope)")
+    parser.add_argument("--rate", type=float, help="an open loop at this many messages per second, consumers at work")
+    parser.add_argument("--seconds", type=float, default=60, help="how long the open loop runs")
     args = parser.parse_args()
     if shutil.which("py-spy") is None:
         print("py-spy is not installed: pip install py-spy", file=sys.stderr)
@@ -75,8 +98,11 @@ def main() -> int:
                                     "--format", "raw", "--output", str(collapsed), "--nonblocking",
                                     *([] if args.all_threads else ["--gil"])],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-            load = summary_of(deployment.load(workload, [gateway.base_url], "--messages", str(args.messages),
-                                              *options))
+            if args.rate:
+                load = asyncio.run(at_rate(deployment, gateway.base_url, workload, args))
+            else:
+                load = summary_of(deployment.load(workload, [gateway.base_url], "--messages", str(args.messages),
+                                                  *options))
             spy.send_signal(2)  # py-spy writes its output on SIGINT
             _, errors = spy.communicate(timeout=60)
             if not collapsed.exists():

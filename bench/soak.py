@@ -4,13 +4,14 @@ script the gateway's memory (RSS). Memory and latency should stay flat.
 
     python bench/soak.py [--minutes N] [--rate R] [--interval S] [--store sqlite|postgres] [--check]
 
-Without --rate the capacity is measured first (a 20 s closed loop, the consumers at work) and half of it is used. Compares the first third
-of the run (after the first minute's warm-up, at most a quarter of a short run) with the last third:
-RSS growth and p99 growth. `--check` exits 1 when the run is not flat: RSS grew more than 25 %, or the last third's
-median p99 is over twice the first third's plus 20 ms, or answers other than 2xx came. Ends with
-`RESULT flat=1|0 rate=... rss_first_mb=... rss_last_mb=... p99_first_ms=... p99_last_ms=...`. Before it, the
-gateway's warnings: a write transaction slower than a second is one, with the time it spent waiting to begin,
-running and committing (the fsync).
+Without --rate the capacity is measured first (a 20 s closed loop, the consumers at work) and half of it is
+used. Compares the first third of the run (after the first minute's warm-up, at most a quarter of a short run)
+with the last third: RSS growth and p99 growth. Each line also says how much of the machine's CPU time its virtual
+machine's host took (steal): a stall with a high steal is the host's, not the gateway's. `--check` exits 1 when
+the run is not flat: RSS grew more than 25 %, or the last third's median p99 is over twice the first third's plus
+20 ms, or answers other than 2xx came. Ends with `RESULT flat=1|0 rate=... rss_first_mb=... rss_last_mb=...
+p99_first_ms=... p99_last_ms=... steal_pct_max=...`. Before it, the gateway's warnings: a write transaction slower
+than a second is one, with the time it spent waiting to begin, running and committing (the fsync).
 """
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from consumers import consume  # noqa: E402
 from gateway.demo import TENANTS  # noqa: E402
-from gateway_process import Deployment, postgres_database, postgres_unreachable, summary_of  # noqa: E402
+from gateway_process import Deployment, Steal, postgres_database, postgres_unreachable, summary_of  # noqa: E402
 from workload import templates  # noqa: E402
 
 CAPACITY_SECONDS = 20
@@ -56,8 +57,9 @@ async def soak(store_url: str | None, args: argparse.Namespace) -> dict:
             load = deployment.load(workload, targets, "--rate", str(rate), "--seconds", str(args.minutes * 60),
                                    "--interval", str(args.interval))
             rows = []
-            print(f"{'at s':>6} {'msg/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'RSS MB':>8} {'CPU ms/msg':>10}")
-            cpu = gateway.cpu_seconds()
+            print(f"{'at s':>6} {'msg/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'RSS MB':>8} {'CPU ms/msg':>10} "
+                  f"{'steal %':>7}")
+            cpu, steal = gateway.cpu_seconds(), Steal()
             while line := await asyncio.to_thread(load.stdout.readline):
                 if not line.startswith('{"interval"'):
                     summary = json.loads(line)["summary"]
@@ -65,10 +67,11 @@ async def soak(store_url: str | None, args: argparse.Namespace) -> dict:
                 interval = json.loads(line)["interval"]
                 now = gateway.cpu_seconds()
                 spent, cpu = now - cpu, now
-                row = interval | {"rss_mb": gateway.rss_mb, "cpu_ms": spent * 1000 / max(interval["messages"], 1)}
+                row = interval | {"rss_mb": gateway.rss_mb, "cpu_ms": spent * 1000 / max(interval["messages"], 1),
+                                  "steal_pct": steal.percent()}
                 rows.append(row)
                 print(f"{row['at_s']:6.0f} {row['rate']:7.1f} {row['p50_ms']:8.1f} {row['p99_ms']:8.1f} "
-                      f"{row['rss_mb']:8.1f} {row['cpu_ms']:10.2f}", flush=True)
+                      f"{row['rss_mb']:8.1f} {row['cpu_ms']:10.2f} {row['steal_pct']:7.1f}", flush=True)
             load.wait()
             done.set()
             deliveries = await consumers
@@ -92,7 +95,7 @@ def verdict(rows: list[dict], summary: dict, rate: float, interval: float) -> di
               "rss_first_mb": round(median(first, "rss_mb"), 1), "rss_last_mb": round(median(last, "rss_mb"), 1),
               "p99_first_ms": median(first, "p99_ms"), "p99_last_ms": median(last, "p99_ms"),
               "cpu_ms_first": round(median(first, "cpu_ms"), 2), "cpu_ms_last": round(median(last, "cpu_ms"), 2),
-              "p99_all_ms": summary["p99_ms"],
+              "p99_all_ms": summary["p99_ms"], "steal_pct_max": round(max(row["steal_pct"] for row in steady), 1),
               "non_2xx": sum(n for status, n in summary["statuses"].items() if not status.startswith("2"))}
     flat = (result["rss_last_mb"] <= result["rss_first_mb"] * (1 + MAX_RSS_GROWTH)
             and result["p99_last_ms"] <= result["p99_first_ms"] * MAX_P99_FACTOR + P99_SLACK_MS
