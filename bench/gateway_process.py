@@ -77,10 +77,10 @@ def _all_time(times) -> float:
 class Deployment:
     """The demo set-up in `directory` with `providers` care providers, storing in `store_url` (None: SQLite in
     the directory). `register=False` stores unencrypted, which leaves the rules' register out (it keeps BSNs only
-    encrypted): for telling its cost apart."""
+    encrypted): for telling its cost apart. `memory_trim_seconds` sets the gateway's (None: its default)."""
 
     def __init__(self, directory: Path, store_url: str | None = None, providers: int = 8,
-                 register: bool = True) -> None:
+                 register: bool = True, memory_trim_seconds: float | None = None) -> None:
         self.directory = directory
         self.files: DemoFiles = prepare_demo(directory, free_port())
         self.info = self.files.info
@@ -91,6 +91,9 @@ class Deployment:
         if not register:
             assert DEMO_KEYS_LINE in text, "the demo config changed: adapt bench/gateway_process.py"
             text = text.replace(DEMO_KEYS_LINE, "unencrypted = true")
+        if memory_trim_seconds is not None:
+            assert "\n[gateway]\n" in text, "the demo config changed: adapt bench/gateway_process.py"
+            text = text.replace("\n[gateway]\n", f"\n[gateway]\nmemory_trim_seconds = {memory_trim_seconds}\n", 1)
         self.providers = [self.info["provider"]] + [self._provider(f"{50_000_000 + k}") for k in range(1, providers)]
         tenants = ", ".join(f'"{code}"' for code, _ in TENANTS)
         text += "".join(f'\n[[providers]]\nagb = "{p["agb"]}"\nname = "Zorgaanbieder {p["agb"]}"\n'

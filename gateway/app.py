@@ -20,7 +20,7 @@ from gateway.openapi import OpenApi
 from gateway.routing import add_route
 
 ROUTE_MODULES: tuple[str, ...] = (
-    "gateway.lookups", "gateway.services", "gateway.security", "gateway.istandaarden_routes",
+    "gateway.memory", "gateway.lookups", "gateway.services", "gateway.security", "gateway.istandaarden_routes",
     "gateway.backoffice_routes", "gateway.delivery", "gateway.corv_routes", "gateway.operator_routes",
     "gateway.console",
 )

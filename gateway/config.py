@@ -56,6 +56,8 @@ class GatewaySettings:
     client_cert: Path | None = None
     client_key: Path | None = None
     partner_ca_files: tuple[Path, ...] = ()
+    # How often the C heap's free memory goes back to the system (gateway/memory.py); 0: never.
+    memory_trim_seconds: float = 10.0
 
     @property
     def tls(self) -> bool:
@@ -232,6 +234,7 @@ def _gateway(reader: TableReader) -> GatewaySettings:
         client_cert=reader.path("client_cert", None, must_exist=True),
         client_key=reader.path("client_key", None, must_exist=True),
         partner_ca_files=reader.paths("partner_ca_files", (), must_exist=True),
+        memory_trim_seconds=reader.number("memory_trim_seconds", GatewaySettings.memory_trim_seconds, minimum=0),
     )
     if (settings.client_cert is None) != (settings.client_key is None):
         reader.fail("client_key" if settings.client_key is None else "client_cert",

@@ -159,6 +159,7 @@ def test_empty_file_gives_defaults(config_dir):
         ('port = 9443', 'port = 70000', "gateway.port: 70000 is above the maximum 65535"),
         ('port = 9443', 'port = "9443"', "gateway.port: expected a whole number, got a string ('9443')"),
         ('port = 9443', 'prot = 9443', "gateway.prot: unknown key"),
+        ('port = 9443', 'port = 9443\nmemory_trim_seconds = -1', "gateway.memory_trim_seconds: -1 is below the minimum 0"),
         ('tls_key = "pki/server.key"', "", "gateway.tls_key: missing (tls_cert and tls_key go together)"),
         ('client_ca_files = ["pki/ca.pem"]', 'client_ca_files = ["pki/nope.pem"]',
          "gateway.client_ca_files[0]: not found: "),
