@@ -4,6 +4,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import resource
 import signal
 import ssl
 from dataclasses import dataclass
@@ -82,8 +83,20 @@ def freeze_start_up_objects() -> None:
     log.info("start-up done: %d long-lived objects left out of garbage collection", gc.get_freeze_count())
 
 
+def raise_open_files_limit() -> None:
+    """Every connection is an open file. Service managers start processes with a soft limit of 1,024 (systemd's
+    default) under a far higher hard one; beyond the soft limit accept() fails and new senders wait. The event loop
+    polls with epoll, so nothing in the process needs the low limit: take the hard one."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft == resource.RLIM_INFINITY or soft >= hard:
+        return
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    log.info("open files: the soft limit raised from %d to the hard limit %d (one per connection)", soft, hard)
+
+
 async def serve_until_stopped(config: Config) -> None:
     """Serve the gateway until SIGINT or SIGTERM, then finish open requests and close resources."""
+    raise_open_files_limit()
     stopped = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):

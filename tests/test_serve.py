@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -18,11 +19,22 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def serve(config_path):
+def serve(config_path, open_files=None):
+    """`ketenpoort serve`; with `open_files`, started under that soft limit of open files (as systemd's 1,024)."""
+    def limit_open_files():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+
     return subprocess.Popen(
         [sys.executable, "-m", "gateway.cli", "serve", "--config", str(config_path)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=limit_open_files if open_files else None,
     )
+
+
+def open_files_limits(pid):
+    with open(f"/proc/{pid}/limits") as limits:
+        line = next(line for line in limits if line.startswith("Max open files"))
+    return line.split()[3:5]
 
 
 def test_serve_answers_healthz_over_tls(tmp_path, dev_pki):
@@ -32,7 +44,8 @@ def test_serve_answers_healthz_over_tls(tmp_path, dev_pki):
         f'[gateway]\nport = {port}\ntls_cert = "{dev_pki.server.cert}"\ntls_key = "{dev_pki.server.key}"\n'
         f'client_ca_files = ["{dev_pki.ca_cert}"]\n[storage]\nunencrypted = true\n'
     )
-    process = serve(config)
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    process = serve(config, open_files=256)
     try:
         context = client_ssl_context(dev_pki.ca_cert)
         deadline = time.monotonic() + 20
@@ -45,6 +58,8 @@ def test_serve_answers_healthz_over_tls(tmp_path, dev_pki):
                 assert process.poll() is None, process.communicate()[1]
                 assert time.monotonic() < deadline, "server did not come up"
                 time.sleep(0.1)
+        # Every connection is an open file: started under a soft limit of 256, it serves under the hard one.
+        assert open_files_limits(process.pid) == [str(hard), str(hard)]
     finally:
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=20)
