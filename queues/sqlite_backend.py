@@ -74,10 +74,10 @@ class SqliteStore(Store):
         writer, self._writer = self._writer, None
         if writer is not None:
             await writer.close()
-        for pool in (self._readers, self._reporters):
+        pools, self._readers, self._reporters = (self._readers, self._reporters), None, None
+        for pool in pools:
             if pool is not None:
                 await pool.close()
-        self._readers = self._reporters = None
 
     async def _write(self, operation: Operation[T]) -> T:
         if self._writer is None:
