@@ -54,6 +54,12 @@ class Gateway:
         times = psutil.Process(self.process.pid).cpu_times()
         return times.user + times.system
 
+    def open_connections(self) -> int:
+        """Connections of clients to it now (each holds some of its memory while open)."""
+        port = urlsplit(self.base_url).port
+        return sum(1 for connection in psutil.Process(self.process.pid).net_connections(kind="tcp")
+                   if connection.status == psutil.CONN_ESTABLISHED and connection.laddr.port == port)
+
 
 class Steal:
     """The share of the machine's CPU time its virtual machine's host took (Linux's steal time) since the last

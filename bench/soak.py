@@ -7,11 +7,13 @@ script the gateway's memory (RSS). Memory and latency should stay flat.
 Without --rate the capacity is measured first (a 20 s closed loop, the consumers at work) and half of it is
 used. Compares the first third of the run (after the first minute's warm-up, at most a quarter of a short run)
 with the last third: RSS growth and p99 growth. Each line also says how much of the machine's CPU time its virtual
-machine's host took (steal): a stall with a high steal is the host's, not the gateway's. `--check` exits 1 when
-the run is not flat: RSS grew more than 25 %, or the last third's median p99 is over twice the first third's plus
-20 ms, or answers other than 2xx came. Ends with `RESULT flat=1|0 rate=... rss_first_mb=... rss_last_mb=...
-p99_first_ms=... p99_last_ms=... steal_pct_max=...`. Before it, the gateway's warnings: a write transaction slower
-than a second is one, with the time it spent waiting to begin, running and committing (the fsync).
+machine's host took (steal): a stall with a high steal is the host's, not the gateway's; and how many connections
+the gateway has open: in a stall the load generator opens more for the requests that wait, and keeps them, and
+each holds some of the gateway's memory. `--check` exits 1 when the run is not flat: RSS grew more than 25 %, or
+the last third's median p99 is over twice the first third's plus 20 ms, or answers other than 2xx came. Ends with
+`RESULT flat=1|0 rate=... rss_first_mb=... rss_last_mb=... p99_first_ms=... p99_last_ms=... steal_pct_max=...
+connections_max=...`. Before it, the gateway's warnings: a write transaction slower than a second is one, with the
+time it spent waiting to begin, running and committing (the fsync).
 """
 from __future__ import annotations
 
@@ -58,7 +60,7 @@ async def soak(store_url: str | None, args: argparse.Namespace) -> dict:
                                    "--interval", str(args.interval))
             rows = []
             print(f"{'at s':>6} {'msg/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'RSS MB':>8} {'CPU ms/msg':>10} "
-                  f"{'steal %':>7}")
+                  f"{'steal %':>7} {'conns':>5}")
             cpu, steal = gateway.cpu_seconds(), Steal()
             while line := await asyncio.to_thread(load.stdout.readline):
                 if not line.startswith('{"interval"'):
@@ -68,10 +70,11 @@ async def soak(store_url: str | None, args: argparse.Namespace) -> dict:
                 now = gateway.cpu_seconds()
                 spent, cpu = now - cpu, now
                 row = interval | {"rss_mb": gateway.rss_mb, "cpu_ms": spent * 1000 / max(interval["messages"], 1),
-                                  "steal_pct": steal.percent()}
+                                  "steal_pct": steal.percent(), "connections": gateway.open_connections()}
                 rows.append(row)
                 print(f"{row['at_s']:6.0f} {row['rate']:7.1f} {row['p50_ms']:8.1f} {row['p99_ms']:8.1f} "
-                      f"{row['rss_mb']:8.1f} {row['cpu_ms']:10.2f} {row['steal_pct']:7.1f}", flush=True)
+                      f"{row['rss_mb']:8.1f} {row['cpu_ms']:10.2f} {row['steal_pct']:7.1f} {row['connections']:5d}",
+                      flush=True)
             load.wait()
             done.set()
             deliveries = await consumers
@@ -96,6 +99,7 @@ def verdict(rows: list[dict], summary: dict, rate: float, interval: float) -> di
               "p99_first_ms": median(first, "p99_ms"), "p99_last_ms": median(last, "p99_ms"),
               "cpu_ms_first": round(median(first, "cpu_ms"), 2), "cpu_ms_last": round(median(last, "cpu_ms"), 2),
               "p99_all_ms": summary["p99_ms"], "steal_pct_max": round(max(row["steal_pct"] for row in steady), 1),
+              "connections_max": max(row["connections"] for row in steady),
               "non_2xx": sum(n for status, n in summary["statuses"].items() if not status.startswith("2"))}
     flat = (result["rss_last_mb"] <= result["rss_first_mb"] * (1 + MAX_RSS_GROWTH)
             and result["p99_last_ms"] <= result["p99_first_ms"] * MAX_P99_FACTOR + P99_SLACK_MS
