@@ -6,6 +6,7 @@ afterwards; and the load generator (bench/load_generator.py) as a process of its
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import http.client
 import json
@@ -16,13 +17,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import psutil
 
+from consumers import Deliveries, consume
 from gateway.demo import TENANTS, DemoFiles, prepare_demo
 from gateway.pki import create_partner_certificate
 from gateway.tls import client_ssl_context
@@ -140,6 +142,12 @@ class Deployment:
         finally:
             for gateway in started:
                 stop(gateway.process)
+
+    def consumers(self, targets: list[str], workers: int, done: asyncio.Event,
+                  **options: bool) -> Coroutine[None, None, Deliveries]:
+        """The backoffice's consumers of every tenant's inbox through `targets` (bench/consumers.py)."""
+        return consume(targets, Path(self.info["ca_cert"]), self.info["tokens"]["backoffice"],
+                       [tenant["gemeentecode"] for tenant in self.info["tenants"]], workers, done, **options)
 
     def load(self, workload: list[Template], targets: list[str], *options: str) -> subprocess.Popen:
         """The load generator as a process against `targets`; its JSON lines come on its stdout."""

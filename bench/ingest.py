@@ -14,8 +14,9 @@ delivered/s and the gateway's CPU per delivered message); then an open loop at a
 connections posting an empty body, which the provider route refuses (400) after TLS with the client certificate, the
 middlewares and authorisation, before any message work: what no message can cost less than, in this design on this
 machine. The gateway's CPU time per message is shown too: on a 2-core machine the load generator takes much of the
-other core. So is the share of the machine's CPU time its virtual machine's host took during the closed loop (steal):
-figures of runs with much of it are not comparable with others. PostgreSQL runs on a fresh database (--postgres or KETENPOORT_TEST_POSTGRES_DSN), dropped afterwards.
+other core. So is the share of the machine's CPU time its virtual machine's host took during the closed loop
+(steal): figures of runs with much of it are not comparable with others. PostgreSQL runs on a fresh database
+(--postgres or KETENPOORT_TEST_POSTGRES_DSN), dropped afterwards.
 
 Ends with `RESULT sqlite_ratio=... sqlite_floor_ratio=... sqlite_per_s=... ...` (ratio = gateway messages/s / bare
 lxml messages/s; floor_ratio the same for the HTTPS floor).
@@ -33,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from consumers import Deliveries, consume  # noqa: E402
+from consumers import Deliveries  # noqa: E402
 from gateway_process import Deployment, Steal, postgres_database, postgres_unreachable, summary_of  # noqa: E402
 from workload import Template, bare_lxml_rate, describe, templates  # noqa: E402
 
@@ -103,9 +104,7 @@ async def drain(deployment: Deployment, targets: list[str], *, ack_each: bool, w
     """Backoffice consumers until the inboxes are empty."""
     done = asyncio.Event()
     done.set()
-    return await consume(targets, Path(deployment.info["ca_cert"]), deployment.info["tokens"]["backoffice"],
-                         [tenant["gemeentecode"] for tenant in deployment.info["tenants"]], CONSUMERS_PER_TENANT, done,
-                         ack_each=ack_each, with_json=with_json)
+    return await deployment.consumers(targets, CONSUMERS_PER_TENANT, done, ack_each=ack_each, with_json=with_json)
 
 
 def _share_2xx(run: dict) -> float:

@@ -26,7 +26,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from consumers import consume  # noqa: E402
 from gateway_process import Deployment, summary_of  # noqa: E402
 from workload import templates  # noqa: E402
 
@@ -61,10 +60,7 @@ def _short(frame: str) -> str:
 async def at_rate(deployment: Deployment, base_url: str, workload, args: argparse.Namespace) -> dict:
     """The open loop's summary, the tenants' inboxes drained meanwhile by one consumer each."""
     done = asyncio.Event()
-    consumers = asyncio.create_task(consume([base_url], Path(deployment.info["ca_cert"]),
-                                            deployment.info["tokens"]["backoffice"],
-                                            [tenant["gemeentecode"] for tenant in deployment.info["tenants"]], 1,
-                                            done))
+    consumers = asyncio.create_task(deployment.consumers([base_url], 1, done))
     load = await asyncio.to_thread(summary_of, deployment.load(workload, [base_url], "--rate", str(args.rate),
                                                                "--seconds", str(args.seconds)))
     done.set()

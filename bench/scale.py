@@ -22,8 +22,6 @@ import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from consumers import consume  # noqa: E402
-from gateway.demo import TENANTS  # noqa: E402
 from gateway_process import Deployment, postgres_database, postgres_unreachable, summary_of  # noqa: E402
 from workload import templates  # noqa: E402
 
@@ -41,9 +39,7 @@ async def run_nodes(store_url: str, nodes: int, args: argparse.Namespace) -> dic
             warm_up = await asyncio.to_thread(summary_of, deployment.load(
                 workload, targets, "--messages", str(WARM_UP), *connections))
             done = asyncio.Event()
-            consumers = asyncio.create_task(consume(targets, Path(deployment.info["ca_cert"]),
-                                                    deployment.info["tokens"]["backoffice"],
-                                                    [code for code, _ in TENANTS], 1, done))
+            consumers = asyncio.create_task(deployment.consumers(targets, 1, done))
             cpu_before = sum(gateway.cpu_seconds() for gateway in gateways)
             psutil.cpu_percent()
             load = await asyncio.to_thread(summary_of, deployment.load(

@@ -28,8 +28,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from consumers import consume  # noqa: E402
-from gateway.demo import TENANTS  # noqa: E402
 from gateway_process import Deployment, Steal, postgres_database, postgres_unreachable, summary_of  # noqa: E402
 from workload import templates  # noqa: E402
 
@@ -46,9 +44,7 @@ async def soak(store_url: str | None, args: argparse.Namespace) -> dict:
         with deployment.gateways(1) as (gateway,):
             targets = [gateway.base_url]
             done = asyncio.Event()
-            consumers = asyncio.create_task(consume(targets, Path(deployment.info["ca_cert"]),
-                                                    deployment.info["tokens"]["backoffice"],
-                                                    [code for code, _ in TENANTS], 1, done))
+            consumers = asyncio.create_task(deployment.consumers(targets, 1, done))
             rate = args.rate
             if rate is None:  # with the consumers at work, as during the soak
                 capacity = await asyncio.to_thread(summary_of, deployment.load(
